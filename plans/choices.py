@@ -1,0 +1,44 @@
+"""The status scale and plan lifecycle, shared by models, formulas, charts and forms."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """An action's status, after the Open Government Partnership's completion levels."""
+
+    NOT_STARTED = "not_started", "Not started"
+    LIMITED = "limited", "Limited progress"
+    SUBSTANTIAL = "substantial", "Substantial progress"
+    COMPLETED = "completed", "Completed"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class Stage(models.TextChoices):
+    """Where a national action plan stands in its lifecycle, in order."""
+
+    NOT_STARTED = "not_started", "Not started"
+    SEMINAR_HELD = "seminar_held", "Executive seminar held"
+    DRAFTING = "drafting", "Drafting"
+    DRAFT_COMPLETED = "draft_completed", "Draft completed"
+    APPROVED = "approved", "Formally approved"
+
+
+STAGE_ORDER: list[str] = list(Stage.values)
+# A plan counts among "the drafted plans" from this stage on.
+DRAFTED_STAGES: list[str] = [Stage.DRAFT_COMPLETED, Stage.APPROVED]
+
+
+# One colour-blind-safe palette (Okabe-Ito) for every chart, badge and legend: a status has the same
+# colour everywhere. Templates use the matching CSS classes "status-<value>".
+STATUS_COLOURS: dict[str, str] = {
+    Status.NOT_STARTED: "#8C8C8C",
+    Status.LIMITED: "#E69F00",
+    Status.SUBSTANTIAL: "#56B4E9",
+    Status.COMPLETED: "#009E73",
+    Status.NOT_APPLICABLE: "#D9D9D9",
+}
+BASELINE_COLOUR = "#999999"
+CURRENT_COLOUR = "#0072B2"
+OVERDUE_COLOUR = "#D55E00"

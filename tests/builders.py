@@ -1,0 +1,136 @@
+"""Plain builders for test data: each makes one valid object and takes overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+
+from plans.choices import Stage, Status
+from plans.models import (
+    Action,
+    ActionPlan,
+    IndicatorTarget,
+    IndicatorValue,
+    Milestone,
+    StatusUpdate,
+)
+from plans.roles import IMPACS_STAFF, PARTNER_OFFICIALS
+from roadmap.models import Country, Goal, Indicator
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, group: str | None = None, **kwargs: Any) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, **kwargs)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def make_impacs(username: str = "staff") -> User:
+    return make_user(username, IMPACS_STAFF, first_name="Ira", last_name="Mitchell")
+
+
+def make_partner(username: str = "reader") -> User:
+    return make_user(username, PARTNER_OFFICIALS, first_name="Paula", last_name="Reyes")
+
+
+def country(iso3: str = "JAM") -> Country:
+    return Country.objects.get(iso3=iso3)
+
+
+def goal(number: int = 1) -> Goal:
+    return Goal.objects.get(number=number)
+
+
+def make_plan(iso3: str = "JAM", **kwargs: Any) -> ActionPlan:
+    fields: dict[str, Any] = {
+        "country": country(iso3),
+        "title": f"{iso3} National Action Plan",
+        "stage": Stage.APPROVED,
+        "start_year": 2022,
+        "baseline_assessed_on": dt.date(2022, 6, 1),
+        "draft_completed_on": dt.date(2022, 8, 1),
+        "approved_on": dt.date(2022, 10, 1),
+    }
+    fields.update(kwargs)
+    return ActionPlan.objects.create(**fields)
+
+
+def make_action(plan: ActionPlan, **kwargs: Any) -> Action:
+    fields: dict[str, Any] = {
+        "plan": plan,
+        "goal": goal(1),
+        "code": f"A{next(_seq)}",
+        "title": "Review the firearms act",
+        "lead_agency": "Ministry of National Security",
+        "start_date": dt.date(2023, 1, 1),
+        "due_date": dt.date(2029, 12, 31),
+    }
+    fields.update(kwargs)
+    if "status" in fields and "baseline_status" not in fields:
+        fields["baseline_status"] = Status.NOT_STARTED
+    return Action.objects.create(**fields)
+
+
+def make_update(
+    action: Action, to_status: str, reported_on: dt.date, **kwargs: Any
+) -> StatusUpdate:
+    """Record a change the way the site does: history row plus the action's new status."""
+    update = StatusUpdate.objects.create(
+        action=action,
+        from_status=action.status,
+        to_status=to_status,
+        reported_on=reported_on,
+        note=kwargs.pop("note", "Reported at the quarterly review."),
+        **kwargs,
+    )
+    action.status = to_status
+    action.status_changed_on = reported_on
+    action.version += 1
+    action.save()
+    return update
+
+
+def make_milestone(action: Action, **kwargs: Any) -> Milestone:
+    fields: dict[str, Any] = {
+        "action": action,
+        "title": "Draft agreed",
+        "due_date": dt.date(2025, 6, 30),
+    }
+    fields.update(kwargs)
+    return Milestone.objects.create(**fields)
+
+
+def make_indicator(code: str = "K1", **kwargs: Any) -> Indicator:
+    fields: dict[str, Any] = {"code": code, "goal": goal(2), "title": "Firearms seized"}
+    fields.update(kwargs)
+    return Indicator.objects.create(**fields)
+
+
+def make_kpi(
+    plan: ActionPlan, indicator: Indicator | None = None, **kwargs: Any
+) -> IndicatorTarget:
+    fields: dict[str, Any] = {
+        "plan": plan,
+        "indicator": indicator or make_indicator(f"K{next(_seq)}"),
+        "baseline_value": Decimal(10),
+        "baseline_year": 2022,
+        "target_value": Decimal(30),
+        "target_year": 2030,
+    }
+    fields.update(kwargs)
+    return IndicatorTarget.objects.create(**fields)
+
+
+def make_value(
+    kpi: IndicatorTarget, year: int, value: float | int, **kwargs: Any
+) -> IndicatorValue:
+    return IndicatorValue.objects.create(
+        indicator_target=kpi, year=year, value=Decimal(str(value)), **kwargs
+    )

@@ -1,0 +1,56 @@
+"""The personas every view test uses: anonymous, partner official, IMPACS staff, administrator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from plans.demo import DemoBuilder
+from tests.builders import make_impacs, make_partner, make_user
+
+DEMO_AS_OF = dt.date(2026, 11, 28)
+
+
+@pytest.fixture
+def partner(db: None) -> User:
+    return make_partner()
+
+
+@pytest.fixture
+def impacs(db: None) -> User:
+    return make_impacs()
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return make_user("root", is_staff=True, is_superuser=True)
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def partner_client(partner: User) -> Client:
+    return _signed_in(partner)
+
+
+@pytest.fixture
+def impacs_client(impacs: User) -> Client:
+    return _signed_in(impacs)
+
+
+@pytest.fixture
+def admin_user_client(administrator: User) -> Client:
+    return _signed_in(administrator)
+
+
+@pytest.fixture
+def demo(db: None) -> dict[str, int]:
+    """The demonstration data at a fixed date, so tests see the same data every day."""
+    return DemoBuilder(DEMO_AS_OF).build()
