@@ -371,7 +371,7 @@ class DemoBuilder:
         if not complete and rng.random() < 0.02:
             steps.append(Status.NOT_APPLICABLE)
         # Progress notes at the same status make the history longer at larger scales.
-        steps += [None] * (rng.randint(0, 1) + (self.scale - 1) * 2)  # type: ignore[list-item]
+        steps += [None] * (rng.randint(0, 1) + self.scale // 4)  # type: ignore[list-item]
         days = sorted(_day_between(rng, first, self.as_of) for _ in steps)
         path: list[tuple[dt.date, str, str]] = []
         current = baseline_status
