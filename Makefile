@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
-export DEBUG ?= 1
+DEBUG ?= 1
+export DEBUG
 
 .PHONY: run test lint install install-test bench clean
 
@@ -38,3 +39,7 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3* .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -20,6 +20,7 @@ from plans.choices import Stage, Status
 from plans.models import (
     Action,
     ActionPlan,
+    DataVersion,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
@@ -214,6 +215,7 @@ class DemoBuilder:
             if plan.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
                 self._actions(plan, complete=iso3 in COMPLETE_IN_DEMO, counts=counts)
                 self._kpis(plan, indicators, counts)
+        DataVersion.bump()  # bulk inserts send no signals
         return counts
 
     def _indicators(self) -> list[Indicator]:

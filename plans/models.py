@@ -365,3 +365,33 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_target} {self.year}: {self.value}"
+
+
+class DataVersion(models.Model):
+    """One row counting writes to plan and reference data.
+
+    Expensive figures are cached under a key holding this number, so every gunicorn worker sees a change
+    at once: a write bumps it in the same transaction (plans/signals.py), and the next page view
+    recomputes. Reading it is one primary-key lookup.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self) -> str:
+        return f"data version {self.number}"
+
+    @classmethod
+    def current(cls) -> int:
+        number = cls.objects.filter(pk=1).values_list("number", flat=True).first()
+        return number or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

@@ -1,0 +1,73 @@
+"""Per-page cost inside one Django process: SQL queries and server time per request.
+
+Run by bench/run.py with DATABASE_URL pointing at a database that load_demo --scale filled.
+Prints one JSON object: {page: {"queries": n, "median_ms": x, "p95_ms": y, "bytes": b}}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roadmap.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from plans.models import Action  # noqa: E402
+
+
+def body(response) -> bytes:  # type: ignore[no-untyped-def]
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def pages() -> dict[str, str]:
+    action = Action.objects.filter(plan__country__iso3="JAM", code="1.1").only("pk").get()
+    return {
+        "/": "/",
+        "/countries/": "/countries/",
+        "/countries/jam/": "/countries/jam/",
+        "/actions/": "/actions/",
+        "/actions/<id>/": f"/actions/{action.pk}/",
+        "/actions/ CSV export": "/actions/?_export=csv",
+    }
+
+
+def main() -> None:
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    client = Client()
+    client.force_login(User.objects.get(username="bench"))
+    results = {}
+    for name, url in pages().items():
+        for _ in range(2):  # warm caches and connections, as a running server would be
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            body(response)
+        with CaptureQueriesContext(connection) as queries:
+            size = len(body(client.get(url)))
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            body(client.get(url))
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        results[name] = {
+            "queries": len(queries),
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
+            "bytes": size,
+        }
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
