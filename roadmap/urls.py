@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from roadmap import views
@@ -11,7 +12,22 @@ admin.site.index_title = "Reference data, plans and users"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-in, sign-out and password change only: no password reset by e-mail (administrators reset
+    # passwords in the admin), so no page but sign-in is open to anonymous visitors.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("admin/login/", views.admin_login),
+    path("admin/logout/", views.SignOutView.as_view()),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
 ]
