@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from plans.models import Action
 from plans.views.access import viewer_required
+from plans.views.updates import forms_for
 from roadmap.models import Country
 
 
@@ -23,4 +24,12 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
         Action.objects.select_related("plan__country", "goal", "target"), pk=pk
     )
-    return render(request, "plans/action_detail.html", {"action": action})
+    # Minimal stand-in for the action page being built in parallel: it hosts the update forms.
+    context = {
+        "action": action,
+        "milestones": action.milestones.all(),
+        "kpis": action.plan.kpis.select_related("indicator"),
+        "updates": action.updates.select_related("author"),
+    }
+    context.update(forms_for(request, action))
+    return render(request, "plans/action_detail.html", context)

@@ -1,0 +1,85 @@
+"""End to end in Chromium: IMPACS staff sign in, complete an action, and the dashboard moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plans.choices import Status
+from plans.models import StatusUpdate
+from tests.builders import PASSWORD, make_action, make_impacs, make_plan, make_update
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        yield page
+        browser.close()
+        assert errors == []
+
+
+def test_impacs_staff_complete_an_action_and_the_dashboard_headline_changes(
+    live_server: Any, page: Any, transactional_db: None
+) -> None:
+    done = make_plan("ATG")
+    make_action(done, code="1.1", status=Status.COMPLETED)
+    plan = make_plan("JAM")
+    action = make_action(plan, code="2.4", title="Mark every imported firearm")
+    make_update(action, Status.SUBSTANTIAL, dt.date(2025, 5, 2), note="Marking machines bought.")
+    make_impacs("impacs")
+
+    # Sign in through the real form, on the way to the action page.
+    page.goto(live_server.url + action.get_absolute_url())
+    assert "/accounts/login/?next=" in page.url
+    page.fill("#id_username", "impacs")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    assert page.url == live_server.url + action.get_absolute_url()
+
+    page.goto(live_server.url + "/")
+    assert page.inner_text(".headline-k") == "1"
+    assert page.inner_text(".headline-n") == "2"
+
+    page.goto(live_server.url + action.get_absolute_url())
+    page.select_option("#id_status_status", Status.COMPLETED)
+    page.fill("#id_status_note", "All imports marked since March; customs audit confirms.")
+    page.fill("#id_status_evidence_url", "https://customs.example.gov/audit-2026.pdf")
+    page.click("#status-update button[type=submit]")
+
+    assert page.url == live_server.url + action.get_absolute_url()
+    assert "Status update recorded: 2.4 is now completed." in page.inner_text(".messages")
+    update = StatusUpdate.objects.latest("recorded_at")
+    assert (update.action_id, update.to_status) == (action.pk, Status.COMPLETED)
+    assert update.author is not None and update.author.username == "impacs"
+
+    page.goto(live_server.url + "/")
+    assert page.inner_text(".headline-k") == "2"
+    assert "2 of 2 drafted plans complete" in " ".join(page.inner_text("#headline").split())
