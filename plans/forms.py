@@ -189,13 +189,14 @@ class KpiValueForm(forms.Form):
         *args: Any,
         kpi: IndicatorTarget,
         seen: int = 0,
+        latest_year: int | None = None,
         today: dt.date | None = None,
         **kwargs: Any,
     ):
         self.kpi = kpi
         self.today = today or timezone.localdate()
         kwargs.setdefault("auto_id", f"id_kpi_{kpi.pk}_%s")
-        kwargs.setdefault("initial", {"year": self.last_year, "seen": seen})
+        kwargs.setdefault("initial", {"year": self.next_year(latest_year), "seen": seen})
         super().__init__(*args, **kwargs)
         year = self.fields["year"].widget
         year.attrs.update({"min": self.first_year, "max": self.last_year})
@@ -217,6 +218,12 @@ class KpiValueForm(forms.Form):
     @property
     def last_year(self) -> int:
         return self.today.year
+
+    def next_year(self, latest_year: int | None) -> int:
+        """The year after the latest value; a year's value is usually reported the year after."""
+        if latest_year is None:
+            return max(self.first_year, self.last_year - 1)
+        return max(self.first_year, min(self.last_year, latest_year + 1))
 
     def clean_year(self) -> int:
         year: int = self.cleaned_data["year"]

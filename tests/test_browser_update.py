@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from plans.choices import Status
 from plans.models import StatusUpdate
@@ -43,11 +44,16 @@ def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         yield page
         browser.close()
+        # While Playwright's event loop runs, the ORM keeps its connections in a context of their own;
+        # close them here, or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
         assert errors == []
 
 
+# serialized_rollback: keep the reference data (countries, groups) for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_impacs_staff_complete_an_action_and_the_dashboard_headline_changes(
-    live_server: Any, page: Any, transactional_db: None
+    live_server: Any, page: Any
 ) -> None:
     done = make_plan("ATG")
     make_action(done, code="1.1", status=Status.COMPLETED)

@@ -272,3 +272,11 @@ def test_partner_officials_see_the_kpi_history_but_no_form(
     assert "Values entered (1)" in page
     assert '<td class="num">12</td>' in page
     assert site.kpi_url() not in page
+
+
+def test_the_kpi_form_offers_the_year_after_the_latest_value(
+    impacs_client: Client, site: Site
+) -> None:
+    page = text(impacs_client.get(site.action.get_absolute_url()))
+    assert f'name="year" value="2025" min="2022" max="{TODAY.year}"' in page
+    assert f'name="seen" value="{site.value_2024.pk}"' in page

@@ -230,7 +230,9 @@ def test_an_unknown_action_is_not_found(impacs_client: Client, site: Site) -> No
     assert impacs_client.post("/actions/999999/status/", site.status_data()).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would lose the reference data (countries,
+# groups) that migrations load; later transactional tests need it back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_saves_at_the_same_moment_from_the_same_version_record_only_one() -> None:
     """The row lock serialises the two saves; the second sees the new version and is refused."""
     if connection.vendor != "postgresql":

@@ -55,8 +55,13 @@ def form_for_kpi(context: template.Context, kpi: IndicatorTarget) -> KpiValueFor
     bound = context.get("bound_kpi_form")
     if bound is not None and bound.kpi.pk == kpi.pk:
         return bound
-    seen: dict[int, int] = context.get("kpi_seen") or {}
-    return KpiValueForm(kpi=kpi, seen=seen.get(kpi.pk, 0))
+    history: dict[int, list[IndicatorValue]] = context.get("kpi_history") or {}
+    values = history.get(kpi.pk, [])
+    return KpiValueForm(
+        kpi=kpi,
+        seen=max((value.pk for value in values), default=0),
+        latest_year=max((value.year for value in values), default=None),
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -67,7 +67,6 @@ def forms_for(request: HttpRequest, action: Action) -> dict[str, Any]:
         "can_correct_kpi_values": user.has_perm(KPI_CORRECT_PERMISSION),
         "bound_milestone_form": bound.get("milestone"),
         "bound_kpi_form": bound.get("kpi"),
-        "kpi_seen": {pk: max(v.pk for v in values) for pk, values in history.items()},
     }
     if user.has_perm(STATUS_PERMISSION):
         context["status_form"] = bound.get("status") or StatusUpdateForm(action=action)
@@ -103,8 +102,10 @@ def _action_page(
     """The action page again, with the bound form that failed, so what was typed is kept."""
     setattr(request, BOUND_FORMS_ATTR, bound)
     match = resolve(action.get_absolute_url())
-    # The page view renders for reading; it must not see (or refuse) the POST it is answering.
+    # The page view renders for reading; it must not see (or refuse) the POST it is answering. The
+    # page is the action page (its navigation highlights "Actions").
     request.method = "GET"
+    request.resolver_match = match
     response: HttpResponse = match.func(request, *match.args, **match.kwargs)
     response.status_code = code
     return response
