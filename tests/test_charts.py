@@ -13,7 +13,14 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from plans import charts, progress
-from plans.choices import STATUS_COLOURS, Stage, Status
+from plans.choices import (
+    BASELINE_COLOUR,
+    CURRENT_COLOUR,
+    OVERDUE_COLOUR,
+    STATUS_COLOURS,
+    Stage,
+    Status,
+)
 
 TODAY = dt.date(2026, 11, 28)
 PLANS = [
@@ -143,8 +150,8 @@ def test_the_plans_chart_shows_baseline_beside_now_with_the_tables_numbers() -> 
     chart = charts.plans_against_baseline(PLANS)
     baseline, now = chart.figure.data
     assert (baseline.name, now.name) == ("At baseline", "Now")
-    assert baseline.marker.color == charts.BASELINE_COLOUR
-    assert now.marker.color == charts.CURRENT_COLOUR
+    assert baseline.marker.color == BASELINE_COLOUR
+    assert now.marker.color == CURRENT_COLOUR
     # Plotly draws bars bottom-up: the most complete plan ends on top, the table reads top-down.
     assert list(reversed(now.y)) == column(chart.table, "Plan")
     assert as_percent(list(reversed(now.x))) == column(chart.table, "Now")
@@ -206,7 +213,7 @@ def test_the_timeline_colours_each_action_by_status_and_marks_today_and_overdue(
     for status in (Status.NOT_STARTED, Status.LIMITED, Status.COMPLETED):
         assert by_status[status.label].marker.color == STATUS_COLOURS[status]
     limited = by_status["Limited progress"]
-    assert list(limited.marker.line.color) == [charts.OVERDUE_COLOUR]
+    assert list(limited.marker.line.color) == [OVERDUE_COLOUR]
     assert limited.base == ("2023-01-01",)
     assert limited.x == (365 * 86_400_000,)  # a year, in milliseconds
     # Codes are categories in the plan's order, 1.10 after 1.2, not numbers.
