@@ -228,6 +228,7 @@ def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
         height=320,
         margin=WITH_LEGEND,
         xaxis={"title": {"text": "Year"}, "dtick": 1, "tickformat": "d"},
+        meta={"narrow": {"xaxis.dtick": 2, "xaxis.tickangle": 0}},
         yaxis=yaxis,
     )
     fig.add_scatter(
