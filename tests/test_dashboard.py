@@ -21,7 +21,7 @@ from tests.conftest import DEMO_AS_OF
 pytestmark = pytest.mark.django_db
 
 # Session, user, two permission lookups, then the page's own queries; the same at any data size.
-QUERY_BUDGET = 13
+QUERY_BUDGET = 14  # session, user, permissions, demo banner, data version, then the figures
 
 
 def text_of(response) -> str:  # type: ignore[no-untyped-def]
@@ -169,3 +169,30 @@ def test_the_dashboard_runs_the_same_queries_at_ten_times_the_data(
     with django_assert_max_num_queries(QUERY_BUDGET) as ten_times:
         assert partner_client.get("/").status_code == 200
     assert len(ten_times) == len(demo_size) <= QUERY_BUDGET
+
+
+def test_a_repeat_view_is_served_from_the_cache_with_few_queries(
+    partner_client: Client, demo, django_assert_max_num_queries
+) -> None:
+    def main(html: bytes) -> bytes:  # the header's sign-out form has a fresh CSRF token each time
+        return html.split(b"<main", 1)[1].split(b"</main>", 1)[0]
+
+    first = partner_client.get("/").content
+    with django_assert_max_num_queries(6):  # session, user, permissions, demo banner, data version
+        second = partner_client.get("/").content
+    assert main(second) == main(first)
+
+
+def test_a_recorded_change_shows_on_the_next_view_despite_the_cache(
+    partner_client: Client, demo
+) -> None:
+    from tests.builders import make_update
+
+    before = partner_client.get("/").content.decode()
+    assert "Completed for the test" not in before
+    action = Action.objects.current().filter(status="limited").first()
+    assert action is not None
+    make_update(action, "completed", DEMO_AS_OF, note="Completed for the test")
+    after = partner_client.get("/").content.decode()
+    assert after != before
+    assert action.title in after.split("Latest status updates", 1)[1]

@@ -10,10 +10,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import TruncQuarter
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -22,6 +24,7 @@ from plans.choices import DRAFTED_STAGES, Stage
 from plans.models import (
     Action,
     ActionPlan,
+    DataVersion,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
@@ -30,18 +33,34 @@ from plans.models import (
 from plans.views.access import viewer_required
 from roadmap.models import Country, Goal, Indicator, natural_sort_key
 
+DASHBOARD_CACHE_SECONDS = 24 * 3600
 LATEST = 8  # rows in the "most overdue" and "latest updates" lists
 SOON = dt.timedelta(days=90)
 
 
 @viewer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The regional dashboard, its body cached as HTML until the data or the date changes.
+
+    Drawing four figures costs far more than the page's framework overhead, and every figure depends only
+    on the plan data and today's date (overdue). The cache key holds the data version, which every write
+    bumps in its own transaction, so all server processes show a change on their next request.
+    """
     today = timezone.localdate()
+    key = f"dashboard:{DataVersion.current()}:{today.isoformat()}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today))
+        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return render(request, "plans/dashboard.html", {"body": body})
+
+
+def _dashboard_context(today: dt.date) -> dict[str, Any]:
     drafted = list(ActionPlan.objects.drafted().with_progress(today).select_related("country"))
     stages = _states_by_stage()
     current_actions = Action.objects.current()
     overdue = current_actions.overdue(today)
-    context = {
+    context: dict[str, Any] = {
         "today": today,
         "headline": progress.headline(plan.is_complete for plan in drafted),
         "plans": drafted,
@@ -56,9 +75,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "due_date", "plan__country__name", "code"
             )[:LATEST]
         ],
-        "latest_updates": StatusUpdate.objects.filter(action__plan__is_current=True)
-        .select_related("action__plan__country", "author")
-        .order_by("-recorded_at", "-pk")[:LATEST],
+        "latest_updates": list(
+            StatusUpdate.objects.filter(action__plan__is_current=True)
+            .select_related("action__plan__country", "author")
+            .order_by("-recorded_at", "-pk")[:LATEST]
+        ),
         "charts": [
             charts.plans_against_baseline(
                 [
@@ -79,7 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "explanation": progress.EXPLANATION,
         "trend_explanation": progress.TREND_EXPLANATION,
     }
-    return render(request, "plans/dashboard.html", context)
+    return context
 
 
 def _states_by_stage() -> dict[str, list[str]]:
