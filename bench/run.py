@@ -181,7 +181,6 @@ def transferred(headers: dict[str, str], body: bytes) -> int:
 
 def throughput_and_weight(url: str, scale: int, seconds: int, port: int) -> dict[str, Any]:
     env = base_env(url)
-    run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     cookie = "sessionid=" + run([PY, "bench/prepare.py", "session"], env).strip()
     base = f"http://127.0.0.1:{port}"
     with Gunicorn(url, port):
@@ -285,6 +284,8 @@ def main() -> None:
         if job is not None and job.wait() != 0:
             sys.exit("data generation failed")
 
+    # DEBUG off serves hashed static names from the manifest that collectstatic writes.
+    run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], base_env(page_urls[1]))
     pages: dict[int, dict[str, dict[str, float]]] = {}
     for scale, url in page_urls.items():
         log(f"measuring pages at {scale}x ({args.requests} requests each)")

@@ -254,3 +254,36 @@ def change_annotations() -> dict[str, Any]:
         "d_score": Sum(_weight_case("to_status") - _weight_case("from_status")),
         "d_applicable": Sum(_applicable_case("to_status") - _applicable_case("from_status")),
     }
+
+
+# --- Regional figures -----------------------------------------------------------------------------
+
+TREND_EXPLANATION = (
+    "Regional completion is the mean of the drafted plans' completions, each plan counting once. "
+    "Its value at the end of each past quarter is today's completion with every later status change "
+    "undone, from the status history. The straight path runs from the first quarter's value to 100 % "
+    "at the end of 2030."
+)
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def regional_trend(
+    plans: Iterable[tuple[float, int, Sequence[tuple[dt.date, float, int]]]],
+    start: dt.date,
+    today: dt.date,
+) -> list[tuple[dt.date, float | None]]:
+    """Regional completion at the end of each quarter from ``start`` on, the last point being today.
+
+    ``plans`` are (score_sum now, applicable_count now, per-quarter changes) as ``replay`` takes them.
+    """
+    plans = list(plans)
+    points = [min(end, today) for end in quarter_ends(start, today)]
+    return [
+        (when, mean(replay(score, count, changes, when) for score, count, changes in plans))
+        for when in points
+    ]

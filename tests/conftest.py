@@ -6,12 +6,19 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from plans.demo import DemoBuilder
 from tests.builders import make_impacs, make_partner, make_user
 
 DEMO_AS_OF = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the data version restarts with every test database."""
+    cache.clear()
 
 
 @pytest.fixture

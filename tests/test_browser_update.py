@@ -1,4 +1,5 @@
-"""End to end in Chromium: IMPACS staff sign in, complete an action, and the dashboard moves."""
+"""End to end in Chromium: IMPACS staff sign in, complete an action, and the dashboard and the country
+page move."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+    # A live server needs committed data; serialized_rollback restores the reference data
+    # (countries, groups) that the flush after the test removes, for the transactional tests after it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
@@ -50,9 +54,14 @@ def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         assert errors == []
 
 
-# serialized_rollback: keep the reference data (countries, groups) for the tests that follow.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_impacs_staff_complete_an_action_and_the_dashboard_headline_changes(
+def goal_1_now(page: Any) -> str:
+    """The "Now" cell of goal 1 in the table beside the country page's goals chart."""
+    page.wait_for_selector("#chart-goals .main-svg")
+    row = page.locator("#chart-goals ~ details.chart-table tbody tr", has_text="Goal 1")
+    return str(row.locator("td").last.text_content()).strip()
+
+
+def test_impacs_staff_complete_an_action_and_the_dashboard_and_country_page_change(
     live_server: Any, page: Any
 ) -> None:
     done = make_plan("ATG")
@@ -74,6 +83,10 @@ def test_impacs_staff_complete_an_action_and_the_dashboard_headline_changes(
     assert page.inner_text(".headline-k") == "1"
     assert page.inner_text(".headline-n") == "2"
 
+    page.goto(live_server.url + "/countries/jam/")
+    assert goal_1_now(page) == "67 %"
+    assert "0 % to 67 %" in page.inner_text("#chart-goals-title")
+
     page.goto(live_server.url + action.get_absolute_url())
     page.select_option("#id_status_status", Status.COMPLETED)
     page.fill("#id_status_note", "All imports marked since March; customs audit confirms.")
@@ -89,3 +102,7 @@ def test_impacs_staff_complete_an_action_and_the_dashboard_headline_changes(
     page.goto(live_server.url + "/")
     assert page.inner_text(".headline-k") == "2"
     assert "2 of 2 drafted plans complete" in " ".join(page.inner_text("#headline").split())
+
+    page.goto(live_server.url + "/countries/jam/")
+    assert goal_1_now(page) == "100 %"
+    assert "0 % to 100 %" in page.inner_text("#chart-goals-title")

@@ -183,3 +183,50 @@ def test_completion_at_a_past_date_comes_from_the_history() -> None:
         assert progress.replay(now.score_sum, now.applicable_count, changes, when) == pytest.approx(
             from_history(when)
         )
+
+
+def test_the_mean_leaves_out_unknown_values() -> None:
+    assert progress.mean([50, None, 100]) == 75
+    assert progress.mean([None]) is None
+    assert progress.mean([]) is None
+
+
+def test_the_regional_trend_is_the_mean_of_the_plans_replayed_quarter_by_quarter() -> None:
+    q1, q2 = dt.date(2024, 1, 1), dt.date(2024, 4, 1)
+    # Plan A: two actions, now 1 + 1/3; one action went 0 -> 1 in the first quarter of 2024 and the
+    # other 0 -> 1/3 in the second. Plan B: one action, now 2/3, moved 0 -> 2/3 in the second.
+    plan_a = (4 / 3, 2, [(q1, 1.0, 0), (q2, 1 / 3, 0)])
+    plan_b = (2 / 3, 1, [(q2, 2 / 3, 0)])
+    points = progress.regional_trend([plan_a, plan_b], dt.date(2023, 12, 1), dt.date(2024, 5, 15))
+    assert [when for when, _ in points] == [
+        dt.date(2023, 12, 31),
+        dt.date(2024, 3, 31),
+        dt.date(2024, 5, 15),  # the last point is today, not the end of the quarter
+    ]
+    values = [value for _, value in points]
+    assert values[0] == pytest.approx(0, abs=1e-9)
+    assert values[1] == pytest.approx((50 + 0) / 2)
+    assert values[2] == pytest.approx((100 * (4 / 3) / 2 + 100 * 2 / 3) / 2)
+
+
+@pytest.mark.django_db
+def test_the_regional_trend_ends_at_todays_regional_completion(demo) -> None:
+    from django.db.models.functions import TruncQuarter
+
+    today = dt.date(2026, 11, 28)
+    plans = list(ActionPlan.objects.drafted().with_progress(today))
+    changes: dict[int, list[tuple[dt.date, float, int]]] = {plan.pk: [] for plan in plans}
+    for row in (
+        StatusUpdate.objects.annotate(period=TruncQuarter("reported_on"))
+        .values("action__plan_id", "period")
+        .annotate(**progress.change_annotations())
+        .order_by()
+    ):
+        changes[row["action__plan_id"]].append((row["period"], row["d_score"], row["d_applicable"]))
+    points = progress.regional_trend(
+        [(p.score_sum, p.applicable_count, changes[p.pk]) for p in plans],
+        min(p.baseline_assessed_on for p in plans if p.baseline_assessed_on),
+        today,
+    )
+    assert points[-1][1] == pytest.approx(progress.mean(p.completion for p in plans))
+    assert points[0][1] == pytest.approx(progress.mean(p.baseline_completion for p in plans))

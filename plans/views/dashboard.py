@@ -1,29 +1,262 @@
+"""The regional dashboard and the country pages.
+
+The views gather numbers with a fixed number of queries whatever the size of the data: progress.py's SQL
+annotations aggregate in the database, charts.py draws, the templates show.
+"""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import datetime as dt
+from collections import defaultdict
+from typing import Any
 
-from plans import progress
-from plans.models import ActionPlan
+from django.core.cache import cache
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import TruncQuarter
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from plans import charts, progress
+from plans.choices import DRAFTED_STAGES, Stage
+from plans.models import (
+    Action,
+    ActionPlan,
+    DataVersion,
+    IndicatorTarget,
+    IndicatorValue,
+    Milestone,
+    StatusUpdate,
+)
 from plans.views.access import viewer_required
-from roadmap.models import Country
+from roadmap.models import Country, Goal, Indicator, natural_sort_key
+
+DASHBOARD_CACHE_SECONDS = 24 * 3600
+LATEST = 8  # rows in the "most overdue" and "latest updates" lists
+SOON = dt.timedelta(days=90)
 
 
 @viewer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    drafted = list(ActionPlan.objects.drafted().with_progress().select_related("country"))
-    return render(
-        request,
-        "plans/dashboard.html",
-        {
-            "headline": progress.headline(plan.is_complete for plan in drafted),
-            "plans": drafted,
-            "explanation": progress.EXPLANATION,
-        },
+    """The regional dashboard, its body cached as HTML until the data or the date changes.
+
+    Drawing four figures costs far more than the page's framework overhead, and every figure depends only
+    on the plan data and today's date (overdue). The cache key holds the data version, which every write
+    bumps in its own transaction, so all server processes show a change on their next request.
+    """
+    today = timezone.localdate()
+    key = f"dashboard:{DataVersion.current()}:{today.isoformat()}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today))
+        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return render(request, "plans/dashboard.html", {"body": body})
+
+
+def _dashboard_context(today: dt.date) -> dict[str, Any]:
+    drafted = list(ActionPlan.objects.drafted().with_progress(today).select_related("country"))
+    stages = _states_by_stage()
+    current_actions = Action.objects.current()
+    overdue = current_actions.overdue(today)
+    context: dict[str, Any] = {
+        "today": today,
+        "headline": progress.headline(plan.is_complete for plan in drafted),
+        "plans": drafted,
+        "regional": progress.mean(plan.completion for plan in drafted),
+        "regional_baseline": progress.mean(plan.baseline_completion for plan in drafted),
+        "stages": [(stage, stages.get(stage, [])) for stage in Stage],
+        "state_count": sum(len(names) for names in stages.values()),
+        "overdue_count": overdue.count(),
+        "most_overdue": [
+            (action, timesince(action.due_date, today, depth=2))
+            for action in overdue.select_related("plan__country").order_by(
+                "due_date", "plan__country__name", "code"
+            )[:LATEST]
+        ],
+        "latest_updates": list(
+            StatusUpdate.objects.filter(action__plan__is_current=True)
+            .select_related("action__plan__country", "author")
+            .order_by("-recorded_at", "-pk")[:LATEST]
+        ),
+        "charts": [
+            charts.plans_against_baseline(
+                [
+                    charts.PlanProgress(
+                        plan.country.name,
+                        plan.country.iso3,
+                        plan.completion,
+                        plan.baseline_completion,
+                        plan.is_complete,
+                    )
+                    for plan in drafted
+                ]
+            ),
+            _goal_heatmap(drafted, today),
+            _trend(drafted, today),
+            charts.lifecycle(stages),
+        ],
+        "explanation": progress.EXPLANATION,
+        "trend_explanation": progress.TREND_EXPLANATION,
+    }
+    return context
+
+
+def _states_by_stage() -> dict[str, list[str]]:
+    """Country names by the stage of their current plan; a state without one has not started."""
+    current_stage = ActionPlan.objects.current().filter(country=OuterRef("pk")).values("stage")[:1]
+    out: dict[str, list[str]] = defaultdict(list)
+    for name, stage in Country.objects.annotate(stage=Subquery(current_stage)).values_list(
+        "name", "stage"
+    ):
+        out[stage or Stage.NOT_STARTED].append(name)
+    return out
+
+
+def _goal_heatmap(drafted: list[ActionPlan], today: dt.date) -> charts.Chart:
+    goals = list(Goal.objects.values_list("number", flat=True))
+    cells: dict[int, dict[int, float | None]] = {plan.pk: {} for plan in drafted}
+    rows = (
+        Action.objects.filter(plan__in=list(cells))
+        .values("plan_id", "goal__number")
+        .annotate(**progress.completion_annotations(today=today))
+        .order_by()
     )
+    for row in rows:
+        cells[row["plan_id"]][row["goal__number"]] = row["completion"]
+    return charts.goal_heatmap(
+        [
+            charts.PlanGoals(plan.country.name, plan.country.iso3, cells[plan.pk])
+            for plan in drafted
+        ],
+        goals,
+    )
+
+
+def _trend(drafted: list[ActionPlan], today: dt.date) -> charts.Chart:
+    """Chart 4 from the status history: per plan and quarter, the summed change in score (one query)."""
+    changes: dict[int, list[tuple[dt.date, float, int]]] = defaultdict(list)
+    rows = (
+        StatusUpdate.objects.filter(action__plan__in=[plan.pk for plan in drafted])
+        .annotate(period=TruncQuarter("reported_on"))
+        .values("action__plan_id", "period")
+        .annotate(**progress.change_annotations())
+        .order_by()
+    )
+    for row in rows:
+        changes[row["action__plan_id"]].append(
+            (row["period"], row["d_score"] or 0.0, row["d_applicable"] or 0)
+        )
+    baselines = [plan.baseline_assessed_on for plan in drafted if plan.baseline_assessed_on]
+    periods = [period for plan_changes in changes.values() for period, _, _ in plan_changes]
+    start = min(baselines or periods or [today])
+    points = progress.regional_trend(
+        ((plan.score_sum, plan.applicable_count, changes[plan.pk]) for plan in drafted),
+        start,
+        today,
+    )
+    return charts.regional_trend(points, today)
 
 
 @viewer_required
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
     country = get_object_or_404(Country, iso3=iso3.upper())
-    return render(request, "plans/country.html", {"country": country})
+    if iso3 != iso3.lower():
+        return redirect(country, permanent=True)
+    today = timezone.localdate()
+    plan = (
+        ActionPlan.objects.current()
+        .filter(country=country)
+        .with_progress(today)
+        .select_related("country")
+        .first()
+    )
+    context: dict[str, Any] = {
+        "country": country,
+        "plan": plan,
+        "today": today,
+        "explanation": progress.EXPLANATION,
+        "drafted_stages": DRAFTED_STAGES,
+    }
+    if plan is not None and plan.is_drafted:
+        context.update(_plan_context(plan, today))
+    return render(request, "plans/country.html", context)
+
+
+def _plan_context(plan: ActionPlan, today: dt.date) -> dict[str, Any]:
+    actions = sorted(
+        Action.objects.filter(plan=plan).select_related("goal", "target"),
+        key=lambda a: (a.goal.number, natural_sort_key(a.code)),  # 1.10 after 1.9
+    )
+    by_goal = {
+        row["goal__number"]: row
+        for row in Action.objects.filter(plan=plan)
+        .values("goal__number")
+        .annotate(**progress.completion_annotations(today=today))
+        .order_by()
+    }
+    goals = list(Goal.objects.all())
+    kpis = list(
+        plan.kpis.select_related("indicator").prefetch_related(
+            Prefetch(
+                "values",
+                queryset=IndicatorValue.objects.in_force().order_by("year"),
+                to_attr="values_in_force",
+            )
+        )
+    )
+    open_milestones = Milestone.objects.filter(action__plan=plan, completed_on__isnull=True)
+    return {
+        "actions": actions,
+        "goals": {goal.number: goal for goal in goals},
+        "timeline_chart": charts.action_timeline(
+            [
+                charts.ActionBar(
+                    a.code,
+                    a.title,
+                    a.goal.number,
+                    a.start_date,
+                    a.due_date,
+                    a.status,
+                    progress.is_overdue(a.status, a.due_date, today),
+                )
+                for a in actions
+            ],
+            today,
+        ),
+        "goals_chart": charts.goals_against_baseline(
+            [
+                charts.GoalProgress(
+                    goal.number,
+                    by_goal.get(goal.number, {}).get("completion"),
+                    by_goal.get(goal.number, {}).get("baseline_completion"),
+                )
+                for goal in goals
+            ]
+        ),
+        "kpi_charts": [charts.kpi_chart(_kpi_series(kpi), n) for n, kpi in enumerate(kpis, 1)],
+        "milestones_soon": open_milestones.filter(due_date__gte=today, due_date__lte=today + SOON)
+        .select_related("action")
+        .order_by("due_date", "pk")[:LATEST],
+        "milestones_late": open_milestones.filter(due_date__lt=today).count(),
+        "recent_updates": StatusUpdate.objects.filter(action__plan=plan)
+        .select_related("action", "author")
+        .order_by("-reported_on", "-recorded_at", "-pk")[:LATEST],
+    }
+
+
+def _kpi_series(kpi: IndicatorTarget) -> charts.KpiSeries:
+    values = [(value.year, value.value) for value in kpi.values_in_force]  # type: ignore[attr-defined]
+    return charts.KpiSeries(
+        code=kpi.indicator.code,
+        title=kpi.indicator.title,
+        unit=kpi.indicator.unit,
+        lower_is_better=kpi.indicator.direction == Indicator.Direction.LOWER,
+        baseline_value=kpi.baseline_value,
+        baseline_year=kpi.baseline_year,
+        target_value=kpi.target_value,
+        target_year=kpi.target_year,
+        values=values,
+        progress=kpi.progress_percent(values[-1][1] if values else None),
+    )

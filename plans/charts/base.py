@@ -1,0 +1,122 @@
+"""What every chart shares: the slim project template, the palette, and the Chart and Table types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from plans import progress
+from plans.choices import CURRENT_COLOUR, STATUS_COLOURS, Status
+
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+INK, MUTED, GRID = "#1b2430", "#56606d", "#e6e9ee"
+TARGET_COLOUR = STATUS_COLOURS[Status.COMPLETED]
+# Sequential, single hue: readable with every kind of colour blindness.
+COMPLETION_SCALE = [[0.0, "#f2f6fa"], [0.5, "#7fb3d9"], [1.0, CURRENT_COLOUR]]
+
+_axis = {
+    "gridcolor": GRID,
+    "linecolor": "#c5ccd4",
+    "zerolinecolor": "#c5ccd4",
+    "automargin": True,
+    "title": {"font": {"size": 12, "color": MUTED}, "standoff": 8},
+}
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "title": {
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "pad": {"l": 4},
+            "y": 0.98,
+            "yref": "container",
+            "yanchor": "top",
+            "font": {"size": 15, "color": INK},
+        },
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 8, "r": 16, "t": 56, "b": 8},
+        "colorway": [CURRENT_COLOUR, "#E69F00", "#009E73", "#56B4E9", "#D55E00", "#CC79A7"],
+        "xaxis": _axis,
+        "yaxis": _axis,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+        },
+        "hoverlabel": {"bgcolor": "#ffffff", "bordercolor": "#c5ccd4", "font": {"color": INK}},
+        "bargap": 0.25,
+    }
+)
+WITH_LEGEND = {"t": 84}
+# The page shows the title as text above the chart (it wraps there; Plotly's titles do not), so
+# static/js/charts.js takes this much off the top of the plot. Keep the two in step.
+TITLE_SPACE = 44
+PERCENT_AXIS = {
+    "title": {"text": "Completion (%)"},
+    "range": [0, 104],
+    "tickvals": [0, 25, 50, 75, 100],
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """The numbers of a chart as a table: screen readers, print and copy-paste."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: frozenset[int] = frozenset()  # indexes of right-aligned columns
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    heading: str
+    figure: go.Figure
+    table: Table
+    # Left out of the printed brief when another section already prints the same numbers.
+    print_table: bool = True
+
+    @property
+    def title(self) -> str:
+        return str(self.figure.layout.title.text)
+
+    @property
+    def height(self) -> int:
+        return int(self.figure.layout.height)
+
+    @property
+    def plot_height(self) -> int:
+        """The height of the drawn plot, once charts.js has moved the title out."""
+        return self.height - TITLE_SPACE
+
+
+def figure(title: str, height: int, **layout: object) -> go.Figure:
+    return go.Figure(
+        layout={"template": TEMPLATE, "title": {"text": title}, "height": height, **layout}
+    )
+
+
+def pct(value: float | None) -> str:
+    return progress.percent(value)
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def codes_on(axis: str, names: Sequence[str], codes: Sequence[str]) -> dict[str, object]:
+    """Layout changes charts.js makes on a phone: country codes instead of names on an axis."""
+    return {
+        f"{axis}.tickmode": "array",
+        f"{axis}.tickvals": list(names),
+        f"{axis}.ticktext": list(codes),
+        f"{axis}.title.text": "",
+    }

@@ -1,0 +1,267 @@
+"""The country page's charts (5-7 of DESIGN.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from plans.charts.base import (
+    INK,
+    PERCENT_AXIS,
+    TARGET_COLOUR,
+    WITH_LEGEND,
+    Chart,
+    Table,
+    figure,
+    pct,
+    rounded,
+)
+from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, OVERDUE_COLOUR, STATUS_COLOURS, Status
+
+
+@dataclass(frozen=True)
+class ActionBar:
+    code: str
+    title: str
+    goal: int
+    start: dt.date
+    due: dt.date
+    status: str
+    overdue: bool
+
+
+def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
+    """Chart 5: each action from its start to its due date, coloured by status, with a line for today."""
+    done = sum(a.status == Status.COMPLETED for a in actions)
+    overdue = sum(a.overdue for a in actions)
+    applicable = sum(a.status != Status.NOT_APPLICABLE for a in actions)
+    title = f"{done} of {applicable} applicable actions completed; {overdue} overdue"
+    codes = [a.code for a in actions]
+    fig = figure(
+        title,
+        height=150 + 18 * max(len(actions), 4),
+        margin=WITH_LEGEND,
+        barmode="overlay",
+        meta={"narrow": {"yaxis.title.text": ""}},
+        xaxis={"title": {"text": "Start to due date"}, "type": "date"},
+        yaxis={
+            "title": {"text": "Action"},
+            "type": "category",  # codes such as "1.2" would otherwise read as numbers
+            "categoryorder": "array",
+            "categoryarray": codes,
+            "autorange": "reversed",
+            "showgrid": False,
+            "tickfont": {"size": 10},
+        },
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": today.isoformat(),
+                "x1": today.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": INK, "width": 1.5, "dash": "dot"},
+            }
+        ],
+        annotations=[
+            {
+                "x": today.isoformat(),
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "xanchor": "left",
+                "xshift": 3,
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "text": "Today",
+                "showarrow": False,
+                "font": {"size": 11, "color": INK},
+            }
+        ],
+    )
+    for status in Status:
+        rows = [a for a in actions if a.status == status]
+        if not rows:
+            continue
+        fig.add_bar(
+            name=status.label,
+            orientation="h",
+            y=[a.code for a in rows],
+            base=[a.start.isoformat() for a in rows],
+            x=[(a.due - a.start).days * 86_400_000 for a in rows],  # a duration, in milliseconds
+            marker={
+                "color": STATUS_COLOURS[status],
+                "line": {
+                    "color": [OVERDUE_COLOUR if a.overdue else "rgba(0,0,0,0)" for a in rows],
+                    "width": 2,
+                },
+            },
+            customdata=[
+                [
+                    a.title,
+                    a.goal,
+                    f"{a.start:%-d %b %Y}",
+                    f"{a.due:%-d %b %Y}",
+                    " · overdue" if a.overdue else "",
+                ]
+                for a in rows
+            ],
+            hovertemplate=(
+                "<b>%{y}</b> %{customdata[0]}<br>Goal %{customdata[1]} · "
+                f"{status.label}%{{customdata[4]}}<br>"
+                "%{customdata[2]} to %{customdata[3]}<extra></extra>"
+            ),
+        )
+    table = Table(
+        "Each action's start and due dates and status",
+        ["Action", "Title", "Start", "Due", "Status", "Overdue"],
+        [
+            [
+                a.code,
+                a.title,
+                a.start.isoformat(),
+                a.due.isoformat(),
+                Status(a.status).label,
+                "yes" if a.overdue else "no",
+            ]
+            for a in actions
+        ],
+    )
+    return Chart("chart-timeline", "Action timeline", fig, table, print_table=False)
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    number: int
+    completion: float | None
+    baseline: float | None
+
+
+def goals_against_baseline(goals: Sequence[GoalProgress]) -> Chart:
+    """Chart 6: the plan's completion under each goal, baseline beside current."""
+    moved = [g for g in goals if g.completion is not None and g.baseline is not None]
+    if moved:
+        best = max(moved, key=lambda g: (g.completion or 0) - (g.baseline or 0))
+        gain = (best.completion or 0) - (best.baseline or 0)
+        title = (
+            f"Goal {best.number} has moved furthest since the baseline: "
+            f"{pct(best.baseline)} to {pct(best.completion)} (+{gain:.0f} points)"
+        )
+    else:
+        title = "No applicable actions under any goal yet"
+    labels = [f"Goal {g.number}" for g in goals]
+    fig = figure(
+        title,
+        height=340,
+        margin=WITH_LEGEND,
+        barmode="group",
+        xaxis=PERCENT_AXIS,
+        yaxis={"title": {"text": "Roadmap goal"}, "autorange": "reversed"},
+        legend={"traceorder": "normal"},
+    )
+    for label, colour, values in [
+        ("At baseline", BASELINE_COLOUR, [g.baseline for g in goals]),
+        ("Now", CURRENT_COLOUR, [g.completion for g in goals]),
+    ]:
+        fig.add_bar(
+            name=label,
+            orientation="h",
+            y=labels,
+            x=[rounded(v) for v in values],
+            marker_color=colour,
+            hovertemplate=f"%{{y}}<br>{label}: %{{x:.0f}} %<extra></extra>",
+        )
+    table = Table(
+        "Completion under each goal, at baseline and now",
+        ["Goal", "At baseline", "Now"],
+        [[f"Goal {g.number}", pct(g.baseline), pct(g.completion)] for g in goals],
+        frozenset({1, 2}),
+    )
+    return Chart("chart-goals", "Completion by goal", fig, table)
+
+
+@dataclass(frozen=True)
+class KpiSeries:
+    code: str
+    title: str
+    unit: str  # count, percent or yes_no
+    lower_is_better: bool
+    baseline_value: Decimal
+    baseline_year: int
+    target_value: Decimal
+    target_year: int
+    values: list[tuple[int, Decimal]] = field(default_factory=list)
+    progress: float | None = None
+
+
+def _kpi_value(value: Decimal | float, unit: str) -> str:
+    if unit == "yes_no":
+        return "yes" if value else "no"
+    text = f"{Decimal(value).normalize():f}"
+    return f"{text} %" if unit == "percent" else text
+
+
+def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
+    """Chart 7: one national KPI: its baseline, its target line and the annual values."""
+    if kpi.values:
+        year, _ = kpi.values[-1]
+        title = (
+            f"{kpi.title}: {pct(kpi.progress)} of the way from baseline to target ({year} value)"
+        )
+    else:
+        title = f"{kpi.title}: no value reported since the baseline yet"
+    direction = "lower is better" if kpi.lower_is_better else "higher is better"
+    unit_title = {"percent": "Percent", "yes_no": "Achieved", "count": "Count"}[kpi.unit]
+    yaxis: dict[str, object] = {"title": {"text": f"{unit_title} ({direction})"}}
+    if kpi.unit == "yes_no":
+        yaxis |= {"tickvals": [0, 1], "ticktext": ["No", "Yes"], "range": [-0.15, 1.15]}
+    elif kpi.unit == "percent":
+        yaxis |= {"ticksuffix": " %", "rangemode": "tozero"}
+    else:
+        yaxis |= {"rangemode": "tozero"}
+    fig = figure(
+        title,
+        height=320,
+        margin=WITH_LEGEND,
+        xaxis={"title": {"text": "Year"}, "dtick": 1, "tickformat": "d"},
+        meta={"narrow": {"xaxis.dtick": 2, "xaxis.tickangle": 0}},
+        yaxis=yaxis,
+    )
+    fig.add_scatter(
+        name="Target",
+        x=[kpi.baseline_year, kpi.target_year],
+        y=[float(kpi.target_value)] * 2,
+        mode="lines",
+        line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
+        hovertemplate=f"Target for {kpi.target_year}: %{{y}}<extra></extra>",
+    )
+    fig.add_scatter(
+        name="Annual value",
+        x=[kpi.baseline_year, *[year for year, _ in kpi.values]],
+        y=[float(kpi.baseline_value), *[float(value) for _, value in kpi.values]],
+        mode="lines+markers",
+        line={"color": CURRENT_COLOUR, "width": 2.5},
+        marker={"size": 7},
+        hovertemplate="%{x}: %{y}<extra></extra>",
+    )
+    fig.add_scatter(  # after the values, so that the baseline marker shows on top
+        name="Baseline",
+        x=[kpi.baseline_year],
+        y=[float(kpi.baseline_value)],
+        mode="markers",
+        marker={"color": BASELINE_COLOUR, "size": 11, "symbol": "diamond"},
+        hovertemplate="Baseline %{x}: %{y}<extra></extra>",
+    )
+    table = Table(
+        f"{kpi.title}: baseline, annual values and target",
+        ["Year", "Value", "Kind"],
+        [[str(kpi.baseline_year), _kpi_value(kpi.baseline_value, kpi.unit), "baseline"]]
+        + [[str(year), _kpi_value(value, kpi.unit), "reported"] for year, value in kpi.values]
+        + [[str(kpi.target_year), _kpi_value(kpi.target_value, kpi.unit), "target"]],
+        frozenset({1}),
+    )
+    return Chart(f"chart-kpi-{index}", f"National KPI · {kpi.code}", fig, table)
