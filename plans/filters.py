@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import progress
 from plans.choices import Status
@@ -76,6 +77,28 @@ class ActionFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(progress.overdue_q(timezone.localdate()))
+
+    def summary(self) -> list[str]:
+        """The filters in force, in words, for the folded filter panel: ["Jamaica", "Completed"]."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        data = self.form.cleaned_data
+        parts: list[str] = []
+        if data.get("q", "").strip():
+            parts.append(f"“{data['q'].strip()}”")
+        if data.get("country"):
+            parts.append(", ".join(country.name for country in data["country"]))
+        if data.get("goal"):
+            parts.append(str(data["goal"]))
+        if data.get("status"):
+            parts.append(", ".join(str(Status(value).label) for value in data["status"]))
+        if data.get("overdue"):
+            parts.append("Overdue only")
+        if data.get("due_after"):
+            parts.append(f"Due on or after {date_format(data['due_after'], 'j M Y')}")
+        if data.get("due_before"):
+            parts.append(f"Due on or before {date_format(data['due_before'], 'j M Y')}")
+        return parts
 
     @property
     def active_count(self) -> int:

@@ -32,6 +32,7 @@ TEMPLATE = "tables/table.html"
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 EMPTY = "–"
+HIDE_ON_PHONES = {"th": {"class": "hide-narrow"}, "td": {"class": "hide-narrow"}}
 
 
 class PageSizePaginator(Paginator):
@@ -317,10 +318,9 @@ class CountryTable(SqlSortedTable):
     label = "Countries"
 
     name = tables.Column(verbose_name="Country", linkify=True)
-    iso3 = tables.Column(
-        verbose_name="ISO", attrs={"th": {"class": "hide-narrow"}, "td": {"class": "hide-narrow"}}
-    )
-    caricom_member = tables.Column(verbose_name="CARICOM")
+    # On a phone these two give way to the figures (they stay in the export).
+    iso3 = tables.Column(verbose_name="ISO", attrs=HIDE_ON_PHONES)
+    caricom_member = tables.Column(verbose_name="CARICOM", attrs=HIDE_ON_PHONES)
     stage = tables.Column(verbose_name="Plan stage", order_by=("stage_rank", "stage_reached_on"))
     stage_reached_on = DateColumn(verbose_name="Stage reached")
     action_count = CountColumn(verbose_name="Actions")
