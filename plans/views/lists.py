@@ -143,6 +143,7 @@ class ActionList(ListPage, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["explanation"] = progress.EXPLANATION
+        context["default_page_size"] = DEFAULT_PAGE_SIZE
         return context
 
 
