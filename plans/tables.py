@@ -86,6 +86,8 @@ class SqlSortedData(TableQuerysetData):
     table: SqlSortedTable
 
     def order_by(self, aliases: Any) -> None:
+        if not aliases:
+            return  # e.g. ?sort=nonsense: keep the table's default order
         available = self.table.sort_aliases()
         needed: dict[str, Any] = {}
         ordering: list[Any] = []
@@ -175,7 +177,7 @@ class StatusColumn(tables.Column):
 
 
 class OverdueColumn(tables.Column):
-    """ "Overdue" when the due date has passed and the action is not completed; derived, never stored."""
+    """Says "Overdue" when the due date has passed and the action is not completed (derived, not stored)."""
 
     empty_values = ()
 

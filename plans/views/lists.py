@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
-from django_tables2.export import ExportMixin
+from django_tables2.export import ExportMixin, TableExport
+from tablib import Dataset
 
 from plans import progress
 from plans.choices import Stage
@@ -71,6 +72,29 @@ def countries_with_progress(today: dt.date | None = None) -> QuerySet[Any]:
     )
 
 
+class SafeTableExport(TableExport):
+    """A table export whose text cannot run as a spreadsheet formula (CSV/formula injection).
+
+    Text that a spreadsheet would read as a formula (starting with =, +, -, @ or a control character) gets a
+    leading apostrophe; numbers and dates are left alone.
+    """
+
+    FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+    def table_to_dataset(self, table: Any, exclude_columns: Any, dataset_kwargs: Any = None) -> Any:
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        safe = Dataset(headers=dataset.headers, title=dataset.title)
+        for row in dataset:
+            safe.append([self.defuse(value) for value in row])
+        return safe
+
+    @classmethod
+    def defuse(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(cls.FORMULA_STARTS):
+            return "'" + value
+        return value
+
+
 class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
     """A read-only list: sign-in and the view permission, then filter, table and export.
 
@@ -80,6 +104,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
 
     permission_required = VIEW_PERMISSION
     raise_exception = True
+    export_class = SafeTableExport
     export_trigger_param = "export"
     export_formats = ("csv", "xlsx")
     export_name = "roadmap"
