@@ -224,6 +224,7 @@ def test_an_invalid_filter_shows_its_error_and_lists_nothing(
     html = response.content.decode()
     assert message in html
     assert "Some filters could not be applied." in html
+    assert f'<a href="#id_{field}">' in html  # the summary leads to the field
     assert 'href="/actions/">Clear all filters' in html
 
 
