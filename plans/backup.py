@@ -29,6 +29,7 @@ from django.utils import timezone
 from plans.models import (
     Action,
     ActionPlan,
+    DataVersion,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
@@ -468,6 +469,7 @@ def write(checked: Checked, replace: bool) -> dict[str, Any]:
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
+            DataVersion.bump()  # bulk inserts send no signals: cached figures must be redrawn
     except DatabaseError as exc:
         raise ImportRefused(
             [f"The database refused the data, so nothing was imported: {exc}"]

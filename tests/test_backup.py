@@ -18,7 +18,13 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from plans.choices import Status
-from plans.models import Action, ActionPlan, IndicatorTarget, Milestone, StatusUpdate
+from plans.models import (
+    Action,
+    ActionPlan,
+    IndicatorTarget,
+    Milestone,
+    StatusUpdate,
+)
 from roadmap.models import Indicator, Target
 from tests.builders import (
     goal,
