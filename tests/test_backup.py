@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
+from plans import backup
 from plans.choices import Status
 from plans.models import (
     Action,
@@ -284,3 +285,40 @@ def test_an_export_outside_a_transaction_reads_one_snapshot(demo: dict[str, int]
     out = io.StringIO()
     call_command("export_data", stdout=out, stderr=io.StringIO())
     assert len(json.loads(out.getvalue())["plans"]) == demo["plans"]
+
+
+def test_the_format_is_pinned_so_that_a_model_change_means_a_new_version() -> None:
+    # A field added to or removed from these models changes what a file must hold: files written
+    # before would be refused. Decide how old files are read, bump backup.VERSION, then update this.
+    assert backup.VERSION == 1
+    assert {
+        section.name: [f.name for f in backup.fields_of(section)]
+        for section in backup.REFERENCE + backup.PLAN_DATA
+    } == {
+        "goals": ["number", "title", "description"],
+        "countries": ["iso3", "name", "caricom_member", "adopted_on"],
+        "targets": ["goal", "code", "title"],
+        "indicators": ["code", "goal", "title", "unit", "direction"],
+        "plans": [
+            "id", "country", "title", "stage", "seminar_held_on", "drafting_started_on",
+            "draft_completed_on", "approved_on", "start_year", "end_year", "baseline_assessed_on",
+            "document_url", "is_current", "is_demo",
+        ],
+        "actions": [
+            "id", "plan", "goal", "target", "code", "title", "lead_agency", "start_date",
+            "due_date", "baseline_status", "status", "status_changed_on", "version",
+        ],
+        "milestones": ["id", "action", "title", "due_date", "completed_on"],
+        "status_updates": [
+            "id", "action", "from_status", "to_status", "reported_on", "note", "evidence_url",
+            "author", "recorded_at",
+        ],
+        "kpis": [
+            "id", "plan", "indicator", "baseline_value", "baseline_year", "target_value",
+            "target_year",
+        ],
+        "kpi_values": [
+            "id", "indicator_target", "year", "value", "note", "author", "recorded_at",
+            "superseded_at",
+        ],
+    }  # fmt: skip
