@@ -134,7 +134,8 @@ def drop_database(url: str, create_afresh: bool = False) -> None:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    print(f"$ manage.py {' '.join(args)}", flush=True)
+    shown = " ".join(arg for arg in args if "\n" not in arg)  # not the shell snippet itself
+    print(f"$ manage.py {shown}", flush=True)
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
@@ -300,7 +301,7 @@ def main() -> int:
         manage(env, "check", "--deploy", "--fail-level", "WARNING")
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         manage(env, "load_demo")
-        manage(env, "shell", "--no-imports", "--command", CREATE_STAFF)
+        manage(env, "shell", "--no-imports", "--command", CREATE_STAFF)  # an IMPACS staff account
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         print(f"$ gunicorn on 127.0.0.1:{port} (logs in {logs})", flush=True)
         with access_log.open("wb") as stdout, error_log.open("wb") as stderr:
