@@ -255,12 +255,8 @@ def check_static(browser: Browser, pages: str) -> None:
     stylesheet = next((url for url in sorted(linked) if "/css/site." in url), None)
     check(stylesheet, f"the pages link the stylesheet by a hashed name ({stylesheet})")
     plotly = next((url for url in linked if "/vendor/plotly.min." in url), None)
-    if plotly is None:
-        # The chart pages are being built: until they include plotly.js, check the URL they will
-        # use, from the manifest collectstatic wrote. (Make this strict once the charts are in.)
-        manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
-        plotly = "/static/" + manifest["paths"]["vendor/plotly.min.js"]
-        print(f"  note: no page includes plotly.js yet; checking {plotly} from the manifest")
+    check(plotly, f"the chart pages load plotly.js by a hashed name ({plotly})")
+    assert plotly is not None
     check(re.fullmatch(HASHED_STATIC, plotly), f"plotly.js has a hashed name ({plotly})")
     for url in (stylesheet, plotly):
         assert url is not None

@@ -106,8 +106,8 @@ def test_the_chart_pages_load_with_no_violation_and_no_console_error(
     visit: Visit, demo: dict[str, int], path: str
 ) -> None:
     visit.open(path)
-    if visit.includes_plotly():
-        assert visit.page.evaluate("typeof window.Plotly") == "object", "plotly.js did not load"
+    assert visit.includes_plotly()
+    assert visit.page.evaluate("typeof window.Plotly") == "object", "plotly.js did not load"
     assert visit.violations() == []
     assert visit.console_errors == []
 
@@ -115,11 +115,6 @@ def test_the_chart_pages_load_with_no_violation_and_no_console_error(
 @pytest.mark.parametrize("path", CHART_PAGES)
 def test_the_charts_are_drawn(visit: Visit, demo: dict[str, int], path: str) -> None:
     visit.open(path)
-    if not visit.includes_plotly():
-        # The charts are being built in parallel (plans/charts.py, static/js/charts.js); until a
-        # page includes plotly.js there is nothing to count. Tighten to a plain assertion once
-        # the charts are merged.
-        pytest.skip(f"{path} has no chart yet")
     visit.page.wait_for_selector(".js-plotly-plot .main-svg")
     assert visit.page.locator(".js-plotly-plot").count() > 0
     assert visit.violations() == []
