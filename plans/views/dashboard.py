@@ -202,6 +202,7 @@ def _goal_tables(
             prefix=f"g{goal.number}-",
             today=today,
             empty_text="No actions under this goal.",
+            attrs={"class": "data-table country-actions-table"},
         )
         RequestConfig(request, paginate=False).configure(table)
         out.append((goal, table))
