@@ -70,6 +70,13 @@ def completion(statuses: Iterable[str]) -> float | None:
     return 100 * sum(scores) / len(scores)
 
 
+def completion_change(current: float | None, baseline: float | None) -> float | None:
+    """Percentage points gained since the baseline; None when either figure is missing."""
+    if current is None or baseline is None:
+        return None
+    return current - baseline
+
+
 def is_complete(statuses: Iterable[str]) -> bool:
     applicable = [s for s in statuses if s != Status.NOT_APPLICABLE]
     return bool(applicable) and all(s == Status.COMPLETED for s in applicable)
@@ -217,7 +224,8 @@ def completion_annotations(prefix: str = "", today: dt.date | None = None) -> di
     """Aggregates over actions reached through ``prefix`` ("" on an Action queryset).
 
     Gives action_count, applicable_count, completed_count, overdue_count, score_sum, completion (%),
-    baseline_applicable_count, baseline_score_sum and baseline_completion (%).
+    baseline_applicable_count, baseline_score_sum, baseline_completion (%) and completion_change
+    (percentage points since the baseline; see ``completion_change``).
     """
     not_na = ~Q(**{f"{prefix}status": Status.NOT_APPLICABLE})
     baseline_not_na = ~Q(**{f"{prefix}baseline_status": Status.NOT_APPLICABLE})
@@ -232,6 +240,9 @@ def completion_annotations(prefix: str = "", today: dt.date | None = None) -> di
         "baseline_applicable_count": Count(pk, filter=baseline_not_na),
         "baseline_score_sum": Coalesce(Sum(_weight_case(f"{prefix}baseline_status")), 0.0),
         "baseline_completion": _ratio("baseline_score_sum", "baseline_applicable_count"),
+        "completion_change": ExpressionWrapper(
+            F("completion") - F("baseline_completion"), output_field=FloatField()
+        ),
     }
 
 

@@ -230,3 +230,24 @@ def test_the_regional_trend_ends_at_todays_regional_completion(demo) -> None:
     )
     assert points[-1][1] == pytest.approx(progress.mean(p.completion for p in plans))
     assert points[0][1] == pytest.approx(progress.mean(p.baseline_completion for p in plans))
+
+
+def test_the_change_is_in_percentage_points_since_the_baseline() -> None:
+    assert progress.completion_change(60.0, 15.0) == 45
+    assert progress.completion_change(10.0, 25.0) == -15
+    assert progress.completion_change(None, 15.0) is None
+    assert progress.completion_change(60.0, None) is None
+
+
+@pytest.mark.django_db
+def test_sql_change_agrees_with_the_pure_formula() -> None:
+    plan, empty = make_plan("JAM"), make_plan("BRB")
+    make_action(plan, status=C, baseline_status=LP)
+    make_action(plan, status=SP, baseline_status=NS)
+    plans = {p.pk: p for p in ActionPlan.objects.with_progress()}
+    annotated = plans[plan.pk]
+    assert annotated.completion_change == pytest.approx(  # type: ignore[attr-defined]
+        progress.completion_change(annotated.completion, annotated.baseline_completion)
+    )
+    assert annotated.completion_change == pytest.approx(100 * (5 / 6 - 1 / 6))  # type: ignore[attr-defined]
+    assert plans[empty.pk].completion_change is None  # type: ignore[attr-defined]

@@ -91,7 +91,8 @@ def make_site() -> Site:
     action = make_action(plan, code="1.1", title="Review the firearms act")
     make_update(action, Status.LIMITED, dt.date(2024, 3, 1), note="Working group formed.")
     action.refresh_from_db()
-    kpi = make_kpi(plan, make_indicator("SEIZED"), baseline_year=2022)
+    # The action page shows the national KPIs of the action's goal.
+    kpi = make_kpi(plan, make_indicator("SEIZED", goal=action.goal), baseline_year=2022)
     return Site(
         plan=plan,
         action=action,

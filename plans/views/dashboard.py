@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django_tables2 import RequestConfig
 
 from plans import charts, progress
 from plans.choices import DRAFTED_STAGES, Stage
@@ -30,6 +32,7 @@ from plans.models import (
     Milestone,
     StatusUpdate,
 )
+from plans.tables import ActionTable
 from plans.views.access import viewer_required
 from roadmap.models import Country, Goal, Indicator, natural_sort_key
 
@@ -181,7 +184,29 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     }
     if plan is not None and plan.is_drafted:
         context.update(_plan_context(plan, today))
+        if plan.action_count:
+            context["goal_tables"] = _goal_tables(request, plan, context["goals"].values(), today)
     return render(request, "plans/country.html", context)
+
+
+def _goal_tables(
+    request: HttpRequest, plan: ActionPlan, goals: Iterable[Goal], today: dt.date
+) -> list[tuple[Goal, ActionTable]]:
+    """The plan's actions in the actions list's table, one per goal, each sortable on its own."""
+    out = []
+    for goal in goals:
+        table = ActionTable(
+            Action.objects.filter(plan=plan, goal=goal),
+            exclude=("country", "goal"),
+            order_by=("code",),
+            prefix=f"g{goal.number}-",
+            today=today,
+            empty_text="No actions under this goal.",
+            attrs={"class": "data-table country-actions-table"},
+        )
+        RequestConfig(request, paginate=False).configure(table)
+        out.append((goal, table))
+    return out
 
 
 def _plan_context(plan: ActionPlan, today: dt.date) -> dict[str, Any]:

@@ -7,8 +7,9 @@ action page with a message. After an error the action page is rendered again wit
 what was typed is kept: 400 when the input is invalid, 409 when someone else changed the row first.
 
 Contract with the action page (``action_detail``): ``forms_for(request, action)`` returns the extra
-template context for templates/plans/includes/{status,milestone,kpi}_form.html. Everyone who may read
-the page gets the KPI value history; only users who may write get forms.
+template context for templates/plans/includes/{status,milestone,kpi}_form.html, which also use the
+page's ``action``. Everyone who may read the page gets the KPI value history; only users who may write
+get forms.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import resolve
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
 
 from plans.choices import Status
@@ -55,13 +57,14 @@ M = TypeVar("M", bound=Model)
 
 
 def forms_for(request: HttpRequest, action: Action) -> dict[str, Any]:
-    """Template context for the update forms on an action page (one query, for the KPI history)."""
+    """Template context for the update forms on an action page.
+
+    It costs one query, for the KPI value history, and only if the page shows a KPI.
+    """
     user = request.user
     bound: dict[str, Any] = getattr(request, BOUND_FORMS_ATTR, {})
-    history = kpi_history(action.plan_id)
     context: dict[str, Any] = {
-        "update_action": action,
-        "kpi_history": history,
+        "kpi_history": SimpleLazyObject(lambda: kpi_history(action.plan_id)),
         "can_update_milestones": user.has_perm(MILESTONE_PERMISSION),
         "can_enter_kpi_values": user.has_perm(KPI_PERMISSION),
         "can_correct_kpi_values": user.has_perm(KPI_CORRECT_PERMISSION),

@@ -1,0 +1,108 @@
+"""The filters of the actions list. They live in the URL, so a filtered list can be bookmarked and shared."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from plans import progress
+from plans.choices import Status
+from plans.models import Action
+from roadmap.models import Country, Goal
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        help_text="Code, title or lead agency",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. 1.3 or customs"}),
+    )
+    country = django_filters.ModelMultipleChoiceFilter(
+        field_name="plan__country__iso3",
+        to_field_name="iso3",
+        queryset=Country.objects.all(),
+        label="Country",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list choice-list-long"}),
+        distinct=False,
+    )
+    goal = django_filters.ModelChoiceFilter(
+        field_name="goal",
+        to_field_name="number",
+        queryset=Goal.objects.all(),
+        label="Goal",
+        empty_label="All goals",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices,
+        label="Status",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list"}),
+        distinct=False,
+    )
+    overdue = django_filters.BooleanFilter(
+        method="only_overdue",
+        label="Overdue only",
+        widget=forms.CheckboxInput,
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due on or after", widget=DateInput
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due on or before", widget=DateInput
+    )
+
+    class Meta:
+        model = Action
+        fields = ["q", "country", "goal", "status", "overdue", "due_after", "due_before"]
+
+    def search(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__icontains=value) | Q(title__icontains=value) | Q(lead_agency__icontains=value)
+        )
+
+    def only_overdue(
+        self, queryset: QuerySet[Action], name: str, value: bool | None
+    ) -> QuerySet[Action]:
+        # An unticked box means "all actions", not "only those that are not overdue".
+        if not value:
+            return queryset
+        return queryset.filter(progress.overdue_q(timezone.localdate()))
+
+    def summary(self) -> list[str]:
+        """The filters in force, in words, for the folded filter panel: ["Jamaica", "Completed"]."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        data = self.form.cleaned_data
+        parts: list[str] = []
+        if data.get("q", "").strip():
+            parts.append(f"“{data['q'].strip()}”")
+        if data.get("country"):
+            parts.append(", ".join(country.name for country in data["country"]))
+        if data.get("goal"):
+            parts.append(str(data["goal"]))
+        if data.get("status"):
+            parts.append(", ".join(str(Status(value).label) for value in data["status"]))
+        if data.get("overdue"):
+            parts.append("Overdue only")
+        if data.get("due_after"):
+            parts.append(f"Due on or after {date_format(data['due_after'], 'j M Y')}")
+        if data.get("due_before"):
+            parts.append(f"Due on or before {date_format(data['due_before'], 'j M Y')}")
+        return parts
+
+    @property
+    def active_count(self) -> int:
+        """How many filters narrow the list (sorting and page size do not count)."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.filters if any(v.strip() for v in self.data.getlist(name)))

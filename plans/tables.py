@@ -1,0 +1,370 @@
+"""The site's tables: what each list shows, how it sorts in SQL, and what it exports.
+
+A column's ``render()`` gives the HTML of a cell; its ``value()`` gives the plain value the CSV and Excel
+exports carry. Sorting happens in the database (so pages of 50 stay cheap): see ``SqlSortedData``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Concat, LPad, StrIndex, Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django_tables2.data import TableQuerysetData
+from django_tables2.utils import OrderBy
+
+from plans import progress
+from plans.choices import STAGE_ORDER, Stage, Status
+from plans.models import Action
+from roadmap.models import Country
+
+TEMPLATE = "tables/table.html"
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+EMPTY = "–"
+HIDE_ON_PHONES = {"th": {"class": "hide-narrow"}, "td": {"class": "hide-narrow"}}
+
+
+class PageSizePaginator(Paginator):
+    """Takes only the page sizes the page offers (?per_page=), so nobody asks for a million rows."""
+
+    def __init__(self, object_list: Any, per_page: int | str, *args: Any, **kwargs: Any) -> None:
+        size = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
+        super().__init__(object_list, size, *args, **kwargs)
+
+
+# --- Sorting in SQL -------------------------------------------------------------------------------
+
+
+def ranked(field: str, values: list[str]) -> Case:
+    """The place of a choice in its scale (a status, a stage), so that sorting follows the scale."""
+    return Case(
+        *[When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+def natural_code_key(field: str, depth: int = 3) -> Combinable:
+    """SQL twin of roadmap.models.natural_sort_key: each dotted part zero-padded, so 1.10 sorts after 1.9.
+
+    Works on SQLite and PostgreSQL alike and never casts (a code such as "A3" is fine); parts beyond
+    ``depth`` are left to the plain code, which callers add as the next sort key.
+    """
+    rest: Any = Concat(F(field), Value("."))
+    parts: list[Any] = []
+    for _ in range(depth):
+        dot = StrIndex(rest, Value("."))
+        parts.append(LPad(Substr(rest, 1, dot - 1), 10, Value("0")))
+        # Appending a dot keeps one in the remainder, so the next part's length is never negative.
+        rest = Concat(Substr(rest, dot + 1), Value("."))
+    key: Any = parts[0]
+    for part in parts[1:]:
+        key = Concat(key, Value("."), part)
+    return key
+
+
+class SqlSortedData(TableQuerysetData):
+    """Sorts in the database by the sorted columns' keys, empty values last, then by primary key.
+
+    A key may name a field, an annotation, or one of the table's ``sort_aliases()`` (expressions such as a
+    status's place on the scale), which joins the query only when a sort needs it. The primary key last
+    keeps pages stable when many rows share a value.
+    """
+
+    data: QuerySet[Any]
+    table: SqlSortedTable
+
+    def order_by(self, aliases: Any) -> None:
+        if not aliases:
+            return  # e.g. ?sort=nonsense: keep the table's default order
+        available = self.table.sort_aliases()
+        needed: dict[str, Any] = {}
+        ordering: list[Any] = []
+        for alias in aliases:
+            bound_column = self.table.columns[OrderBy(alias).bare]
+            keys = bound_column.order_by
+            if alias[0] != bound_column.order_by_alias[0]:
+                keys = keys.opposite
+            for key in keys:
+                name = OrderBy(key.bare).for_queryset()
+                if name in available:
+                    needed[name] = available[name]
+                expression = F(name)
+                ordering.append(
+                    expression.desc(nulls_last=True)
+                    if key.is_descending
+                    else expression.asc(nulls_last=True)
+                )
+        self.data = self.data.alias(**needed).order_by(*ordering, "pk")
+
+
+class SqlSortedTable(tables.Table):
+    """A table over a queryset that sorts in SQL (see ``SqlSortedData``)."""
+
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(data, QuerySet):
+            data = SqlSortedData(self.prepare(data))
+        super().__init__(data, *args, **kwargs)
+
+    def prepare(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Fetch what the cells need in the same query (select_related), whoever built the queryset."""
+        return queryset
+
+    def sort_aliases(self) -> dict[str, Any]:
+        return {}
+
+
+# --- Columns --------------------------------------------------------------------------------------
+
+
+class NumberColumn(tables.Column):
+    attrs = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
+class PercentColumn(NumberColumn):
+    def render(self, value: float) -> str:
+        return progress.percent(value)
+
+    def value(self, value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+
+class ChangeColumn(PercentColumn):
+    """A change in percentage points, with its sign."""
+
+    attrs = {"th": {"class": "num"}, "td": {"class": "num nowrap change-cell"}}
+
+    def render(self, value: float) -> str:
+        points = round(value)
+        sign = "+" if points > 0 else "−" if points < 0 else "±"
+        return format_html('<span title="percentage points">{}{} pts</span>', sign, abs(points))
+
+
+class DateColumn(tables.Column):
+    """A date shown as "28 Nov 2026" and exported as a date (ISO in CSV, a date cell in Excel)."""
+
+    attrs = {"td": {"class": "nowrap"}}
+
+    def render(self, value: dt.date) -> str:
+        return format_html(
+            '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y")
+        )
+
+    def value(self, value: dt.date | None) -> dt.date | None:
+        return value
+
+
+class StatusColumn(tables.Column):
+    """An action status as its coloured badge (colour plus words), exported as its words."""
+
+    def render(self, value: str, record: Any, bound_column: Any) -> str:
+        raw = bound_column.accessor.resolve(record)
+        return format_html('<span class="badge status-{}">{}</span>', raw, value)
+
+    def value(self, value: str) -> str:
+        return value
+
+
+class OverdueColumn(tables.Column):
+    """Says "Overdue" when the due date has passed and the action is not completed (derived, not stored)."""
+
+    empty_values = ()
+
+    def render(self, record: Action, table: ActionTable) -> str:
+        if table.is_overdue(record):
+            return mark_safe('<span class="badge overdue">Overdue</span>')
+        return ""
+
+    def value(self, record: Action, table: ActionTable) -> str:
+        return "Yes" if table.is_overdue(record) else "No"
+
+
+# --- The actions table ----------------------------------------------------------------------------
+
+
+class ActionTable(SqlSortedTable):
+    """Actions of current plans. The actions list and the country page both use it; the country page
+    leaves out the country column: ``ActionTable(actions, exclude=("country",))``."""
+
+    label = "Actions"
+    page_sizes = PAGE_SIZES
+
+    country = tables.Column(
+        accessor="plan__country",
+        linkify=True,
+        order_by=("plan__country__name",),
+        attrs={"td": {"class": "country"}},
+    )
+    code = tables.Column(order_by=("code_key", "code"), attrs={"td": {"class": "nowrap"}})
+    title = tables.Column(linkify=True, attrs={"td": {"class": "wide"}})
+    goal = tables.Column(order_by=("goal__number",), attrs={"td": {"class": "num-center"}})
+    target = tables.Column(
+        verbose_name="Target", accessor="target__code", order_by=("target__sort_key",)
+    )
+    lead_agency = tables.Column()
+    start_date = DateColumn(verbose_name="Start")
+    due_date = DateColumn(verbose_name="Due")
+    status = StatusColumn(order_by=("status_rank",))
+    overdue = OverdueColumn(
+        verbose_name="Overdue", accessor="due_date", order_by=("-overdue_flag", "due_date")
+    )
+    status_changed_on = DateColumn(verbose_name="Last update")
+
+    class Meta:
+        model = Action
+        fields = (
+            "country",
+            "code",
+            "title",
+            "goal",
+            "target",
+            "lead_agency",
+            "start_date",
+            "due_date",
+            "status",
+            "overdue",
+            "status_changed_on",
+        )
+        sequence = fields
+        order_by = ("country", "code")
+        template_name = TEMPLATE
+        attrs = {"class": "data-table actions-table sticky-first"}
+        empty_text = "No actions."
+        default = EMPTY
+
+    def __init__(self, data: Any, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
+        # Set before sorting, which happens while the table is built.
+        self.today = today or timezone.localdate()
+        super().__init__(data, *args, **kwargs)
+
+    def prepare(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related("plan__country", "goal", "target")
+
+    def sort_aliases(self) -> dict[str, Any]:
+        return {
+            "code_key": natural_code_key("code"),
+            "status_rank": ranked("status", list(Status.values)),
+            "overdue_flag": progress.overdue_expression(today=self.today),
+        }
+
+    def is_overdue(self, action: Action) -> bool:
+        return progress.is_overdue(action.status, action.due_date, self.today)
+
+    def render_goal(self, value: Any) -> str:
+        return format_html(
+            '<span title="Goal {}: {}">{}</span>', value.number, value.title, value.number
+        )
+
+    def value_goal(self, value: Any) -> int:
+        return int(value.number)
+
+    def render_target(self, value: str, record: Action) -> str:
+        assert record.target is not None
+        return format_html('<span title="{}">{}</span>', record.target.title, value)
+
+    def render_country(self, value: Country) -> str:
+        # The full name, or on a phone the ISO code, to keep the column narrow.
+        return format_html(
+            '<span class="long">{}</span><abbr class="short" title="{}">{}</abbr>',
+            value.name,
+            value.name,
+            value.iso3,
+        )
+
+    def value_country(self, value: Country) -> str:
+        return value.name
+
+
+# --- The countries table --------------------------------------------------------------------------
+
+
+def _list_link(country: Country, **filters: str) -> str:
+    return f"{reverse('actions')}?{urlencode({'country': country.iso3, **filters})}"
+
+
+class CountColumn(NumberColumn):
+    """A count of the current plan's actions, linked to them in the actions list; empty for a state
+    with no current plan."""
+
+    empty_values = ()
+
+    def __init__(self, *args: Any, filters: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters = filters or {}
+
+    def render(self, value: int, record: Country) -> str:
+        if getattr(record, "plan_id", None) is None:
+            return EMPTY
+        if not value:
+            return "0"
+        return format_html('<a href="{}">{}</a>', _list_link(record, **self.filters), value)
+
+    def value(self, value: int, record: Country) -> int | None:
+        return None if getattr(record, "plan_id", None) is None else value
+
+
+class CountryTable(SqlSortedTable):
+    """All 16 states with their current plan's stage and figures (from progress.completion_annotations)."""
+
+    label = "Countries"
+
+    name = tables.Column(verbose_name="Country", linkify=True)
+    # On a phone these two give way to the figures (they stay in the export).
+    iso3 = tables.Column(verbose_name="ISO", attrs=HIDE_ON_PHONES)
+    caricom_member = tables.Column(verbose_name="CARICOM", attrs=HIDE_ON_PHONES)
+    stage = tables.Column(verbose_name="Plan stage", order_by=("stage_rank", "stage_reached_on"))
+    stage_reached_on = DateColumn(verbose_name="Stage reached")
+    action_count = CountColumn(verbose_name="Actions")
+    baseline_completion = PercentColumn(verbose_name="Baseline")
+    completion = PercentColumn(verbose_name="Completion now")
+    completion_change = ChangeColumn(verbose_name="Change")
+    overdue_count = CountColumn(verbose_name="Overdue", filters={"overdue": "on"})
+
+    class Meta:
+        model = Country
+        fields = (
+            "name",
+            "iso3",
+            "caricom_member",
+            "stage",
+            "stage_reached_on",
+            "action_count",
+            "baseline_completion",
+            "completion",
+            "completion_change",
+            "overdue_count",
+        )
+        sequence = fields
+        order_by = ("-completion",)
+        template_name = TEMPLATE
+        attrs = {"class": "data-table countries-table sticky-first"}
+        empty_text = "No countries."
+        default = EMPTY
+
+    def sort_aliases(self) -> dict[str, Any]:
+        return {"stage_rank": ranked("stage", STAGE_ORDER)}
+
+    def render_caricom_member(self, value: bool) -> str:
+        return "Yes" if value else "No"
+
+    def value_caricom_member(self, value: bool) -> str:
+        return "Yes" if value else "No"
+
+    def render_stage(self, value: str) -> str:
+        return format_html(
+            '<span class="badge stage stage-{}">{}</span>', value, Stage(value).label
+        )
+
+    def value_stage(self, value: str) -> str:
+        return Stage(value).label
