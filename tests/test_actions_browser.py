@@ -3,54 +3,28 @@ bookmarkable address."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from plans.choices import Status
+from tests.browser import MARKS, chromium, sign_in
 from tests.builders import make_action, make_partner, make_plan
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Chromium at /usr/bin/chromium"),
-    # The live server needs committed data; serialized_rollback keeps the reference data (the 16 states)
-    # for the tests that run after this one.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def phone(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def phone(live_server: Any) -> Iterator[Any]:
     """A signed-in partner official's browser tab, 390 px wide."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(make_partner())
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
+    partner = make_partner()
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844})
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
+        sign_in(context, live_server.url, partner)
         page = context.new_page()
         page.base_url = live_server.url  # type: ignore[attr-defined]
         yield page
-        browser.close()
 
 
 @pytest.fixture

@@ -3,73 +3,32 @@ site's Content-Security-Policy."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
-from django.test import Client
 
 from plans import progress
 from plans.demo import DemoBuilder
 from plans.models import ActionPlan, IndicatorTarget
+from tests.browser import MARKS, chromium, collect_errors, sign_in
 from tests.builders import make_partner
 from tests.conftest import DEMO_AS_OF
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"
-    ),
-    # A live server needs committed data; serialized_rollback restores the reference data after.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def signed_in(browser: Any, live_server: Any) -> Iterator[Any]:
+def signed_in(live_server: Any) -> Iterator[Any]:
     """A page signed in as a partner official, with the demonstration data loaded."""
     DemoBuilder(DEMO_AS_OF).build()
-    client = Client()
-    client.force_login(make_partner())
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    yield page
-    context.close()
-    # Queries made while Playwright's event loop runs use a connection of their own: close it, or
-    # PostgreSQL refuses to drop the test database at the end ("being accessed by other users").
-    connections.close_all()
+    partner = make_partner()
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        sign_in(context, live_server.url, partner)
+        page = context.new_page()
+        page.errors = collect_errors(page)
+        yield page
 
 
 def wait_for_plots(page: Any, count: int) -> None:

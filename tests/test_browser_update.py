@@ -5,53 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from plans.choices import Status
 from plans.models import StatusUpdate
+from tests.browser import MARKS, chromium, collect_errors
 from tests.builders import PASSWORD, make_action, make_impacs, make_plan, make_update
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-    # A live server needs committed data; serialized_rollback restores the reference data
-    # (countries, groups) that the flush after the test removes, for the transactional tests after it.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
+def page(live_server: Any) -> Iterator[Any]:
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        errors = collect_errors(page)
         yield page
-        browser.close()
-        # While Playwright's event loop runs, the ORM keeps its connections in a context of their own;
-        # close them here, or PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
-        assert errors == []
+    assert errors == []
 
 
 def goal_1_now(page: Any) -> str:

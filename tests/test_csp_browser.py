@@ -7,26 +7,17 @@ live_server answers through the same middleware as production, so the policy is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connections
 from django.templatetags.static import static
 from django.test import Client
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
-    ),
-    # A live server needs committed data; serialized_rollback brings back the reference data
-    # (countries, goals, groups) that the flush after each such test removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+from tests.browser import MARKS, chromium
+
+pytestmark = MARKS
 CHART_PAGES = ["/", "/countries/jam/"]
 
 # Runs before any script of the page: keeps every policy violation where the test can read it.
@@ -39,26 +30,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser() -> Iterator[Any]:
     # One browser per test, started after the database is ready: while Playwright runs, Django's
     # connection is another object, without the copy that serialized_rollback restores from.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
-        connections.close_all()  # that other connection, or PostgreSQL keeps the test database busy
+    with chromium() as launched:
+        yield launched
 
 
 class Visit:

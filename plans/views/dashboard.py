@@ -37,6 +37,7 @@ from plans.views.access import viewer_required
 from roadmap.models import Country, Goal, Indicator, natural_sort_key
 
 DASHBOARD_CACHE_SECONDS = 24 * 3600
+GOAL_TABLE_ROWS = 50  # a goal with more actions pages, so the page's cost stays bounded
 LATEST = 8  # rows in the "most overdue" and "latest updates" lists
 SOON = dt.timedelta(days=90)
 
@@ -204,7 +205,7 @@ def _goal_tables(
             empty_text="No actions under this goal.",
             attrs={"class": "data-table country-actions-table"},
         )
-        RequestConfig(request, paginate=False).configure(table)
+        RequestConfig(request, paginate={"per_page": GOAL_TABLE_ROWS}).configure(table)
         out.append((goal, table))
     return out
 
