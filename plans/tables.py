@@ -29,7 +29,6 @@ from plans.choices import STAGE_ORDER, Stage, Status
 from plans.models import Action
 from roadmap.models import Country
 
-
 # django-tables2 asks inspect.signature() which arguments a render/value method takes for every cell, which
 # was half the time of an export (46 % of a 3,600-row CSV). A function's signature never changes, so
 # remember it. Only call_with_appropriate() uses this helper.
