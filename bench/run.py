@@ -370,7 +370,7 @@ def render(
         f"changes: {dash[1]['median_ms']:.1f} ms at 1x and {dash[100]['median_ms']:.1f} ms at 100x. The first "
         f"view after a write rebuilds the figures: {dash[1]['cold_ms']:.0f} ms at 1x, "
         f'{dash[100]["cold_ms"]:.0f} ms at 100x (the "cold" columns), most of it the regional trend\'s '
-        "aggregation over every status update, which SQLite runs through Django's Python date functions.",
+        "aggregation over every status update (grouped by day in SQL).",
         "- The country page and the lists show more rows as the data grows (a plan at 100x has over 3,000 "
         "actions), so their time grows with what they show, with a fixed number of queries. Real plans have "
         "20 to 40 actions, as at 1x.",
