@@ -43,12 +43,12 @@ def chromium() -> Iterator[Any]:
                 yield browser
             finally:
                 browser.close()
+                # Queries made while Playwright's loop runs use connections of their own, which only
+                # this context can close; left open, PostgreSQL cannot drop the test database.
+                connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        # Queries made while Playwright's loop runs use connections of their own: close them, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
 
 
 def collect_errors(page: Any) -> list[str]:
