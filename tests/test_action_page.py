@@ -24,15 +24,12 @@ from tests.builders import (
     make_value,
 )
 from tests.conftest import DEMO_AS_OF
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 # session, user, two permission look-ups, demo banner, action, milestones, history, KPIs, and the KPI
 # value history that the update forms show (plans/views/updates.py, once the page shows a KPI)
 QUERY_BUDGET = 10
-
-
-def text(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(response.content.decode().split())
 
 
 @pytest.fixture
@@ -76,7 +73,7 @@ def action(db: None) -> Action:
 def test_it_shows_the_actions_details(partner_client: Client, action: Action) -> None:
     response = partner_client.get(f"/actions/{action.pk}/")
     assert response.status_code == 200
-    page = text(response)
+    page = text_of(response)
     for expected in [
         "2.3",
         "Install cargo scanners at Kingston port",
@@ -94,7 +91,7 @@ def test_it_shows_the_actions_details(partner_client: Client, action: Action) ->
 
 
 def test_it_lists_the_milestones(partner_client: Client, action: Action) -> None:
-    page = text(partner_client.get(f"/actions/{action.pk}/"))
+    page = text_of(partner_client.get(f"/actions/{action.pk}/"))
     assert "Tender awarded" in page and "Done 1 Jun 2023" in page
     assert "Scanners in service" in page and ">Late<" in page
 
@@ -105,7 +102,7 @@ def test_it_shows_the_full_status_history_newest_first(
     response = partner_client.get(f"/actions/{action.pk}/")
     history = response.context["history"]
     assert [u.note for u in history] == ["Scanners delivered.", "Procurement launched."]
-    page = text(response)
+    page = text_of(response)
     assert page.index("Scanners delivered.") < page.index("Procurement launched.")
     assert "Ira Mitchell" in page  # who
     assert "1 Apr 2023" in page  # reported for
@@ -125,7 +122,7 @@ def test_it_shows_the_national_kpis_of_the_actions_goal(
     assert kpis[0].latest_value == 20
     assert kpis[0].latest_year == 2024
     assert kpis[0].progress == 50  # (20 - 10) / (30 - 10)
-    page = text(response)
+    page = text_of(response)
     assert "Firearms seized at ports" in page
     assert "Traces requested" not in page
     assert "50 %" in page
@@ -140,7 +137,7 @@ def test_a_superseded_kpi_value_is_not_the_latest(partner_client: Client, action
 
 def test_an_action_without_history_milestones_or_kpis_says_so(partner_client: Client) -> None:
     bare = make_action(make_plan("BRB"), goal=goal(4))
-    page = text(partner_client.get(f"/actions/{bare.pk}/"))
+    page = text_of(partner_client.get(f"/actions/{bare.pk}/"))
     assert "No milestones are set for this action." in page
     assert "No status change has been recorded since the baseline." in page
     assert "has no national KPI under goal 4" in page
@@ -149,13 +146,13 @@ def test_an_action_without_history_milestones_or_kpis_says_so(partner_client: Cl
 def test_the_update_area_appears_only_with_a_status_form(
     partner_client: Client, action: Action, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "Record a status update" not in text(partner_client.get(f"/actions/{action.pk}/"))
+    assert "Record a status update" not in text_of(partner_client.get(f"/actions/{action.pk}/"))
 
     def forms_for(request: Any, action: Action) -> dict[str, Any]:
         return {"status_form": object()}
 
     monkeypatch.setattr("plans.views.lists.forms_for", forms_for)
-    assert "Record a status update" in text(partner_client.get(f"/actions/{action.pk}/"))
+    assert "Record a status update" in text_of(partner_client.get(f"/actions/{action.pk}/"))
 
 
 def test_an_unknown_action_is_not_found(partner_client: Client) -> None:

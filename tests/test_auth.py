@@ -12,12 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.builders import PASSWORD
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response: Any) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def sign_in(client: Client, username: str, password: str, next_url: str = "", **extra: Any) -> Any:
@@ -29,7 +26,7 @@ def sign_in(client: Client, username: str, password: str, next_url: str = "", **
 def test_the_sign_in_page_is_the_only_page_open_without_signing_in(client: Client) -> None:
     response = client.get("/accounts/login/")
     assert response.status_code == 200
-    assert "Sign in" in text(response)
+    assert "Sign in" in text_of(response)
 
 
 def test_signing_in_returns_the_visitor_where_they_were_going(
@@ -37,7 +34,7 @@ def test_signing_in_returns_the_visitor_where_they_were_going(
 ) -> None:
     response = client.get("/countries/jam/")
     assert response["Location"] == "/accounts/login/?next=/countries/jam/"
-    page = text(client.get(response["Location"]))
+    page = text_of(client.get(response["Location"]))
     assert 'name="next" value="/countries/jam/"' in page
 
     response = sign_in(client, "reader", PASSWORD, "/countries/jam/")
@@ -60,7 +57,7 @@ def test_signing_in_never_sends_the_visitor_to_another_site(client: Client, part
 def test_a_wrong_password_is_refused_with_a_message(client: Client, partner: User) -> None:
     response = sign_in(client, "reader", "not the password")
     assert response.status_code == 200
-    assert "Please enter a correct username and password." in text(response)
+    assert "Please enter a correct username and password." in text_of(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -68,13 +65,13 @@ def test_signing_out_is_a_post_that_ends_on_the_sign_in_page_with_a_message(
     partner_client: Client,
 ) -> None:
     assert partner_client.get("/accounts/logout/").status_code == 405
-    page = text(partner_client.get("/"))
+    page = text_of(partner_client.get("/"))
     assert 'action="/accounts/logout/"' in page  # the header's sign-out button
 
     response = partner_client.post("/accounts/logout/", follow=True)
 
     assert response.redirect_chain == [("/accounts/login/", 302)]
-    assert "You have signed out." in text(response)
+    assert "You have signed out." in text_of(response)
     assert partner_client.get("/")["Location"] == "/accounts/login/?next=/"
 
 
@@ -88,7 +85,7 @@ def test_a_password_is_changed_after_giving_the_current_one(
         follow=True,
     )
     assert response.redirect_chain == [("/accounts/password_change/done/", 302)]
-    assert "Your password was changed." in text(response)
+    assert "Your password was changed." in text_of(response)
     partner.refresh_from_db()
     assert partner.check_password(new)
     # Still signed in here.
@@ -126,7 +123,7 @@ def test_five_failed_sign_ins_lock_that_account_from_that_address(
     locked = sign_in(client, "reader", "guess")  # the fifth
 
     assert locked.status_code == 429
-    page = text(locked)
+    page = text_of(locked)
     assert "Sign-in temporarily locked" in page
     assert "Too many failed sign-in attempts for <strong>reader</strong> from this address." in page
     assert "locked for <strong>15 minutes</strong>" in page

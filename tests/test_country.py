@@ -18,14 +18,11 @@ from plans.models import Action, ActionPlan, IndicatorTarget, StatusUpdate
 from roadmap.models import Country
 from tests.builders import make_action, make_milestone, make_plan, make_update
 from tests.conftest import DEMO_AS_OF
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
 QUERY_BUDGET = 23  # includes a page of actions and its count for each goal
-
-
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(response.content.decode().split())
 
 
 def test_every_one_of_the_16_states_has_a_page(partner_client: Client, demo) -> None:

@@ -17,15 +17,12 @@ from plans.choices import DRAFTED_STAGES, Stage
 from plans.demo import DemoBuilder
 from plans.models import Action, ActionPlan, StatusUpdate
 from tests.conftest import DEMO_AS_OF
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
 # Session, user, two permission lookups, then the page's own queries; the same at any data size.
 QUERY_BUDGET = 14  # session, user, permissions, demo banner, data version, then the figures
-
-
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(response.content.decode().split())
 
 
 def test_the_headline_counts_the_complete_drafted_plans(partner_client: Client, demo) -> None:

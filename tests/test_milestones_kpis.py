@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,6 +14,7 @@ from django.utils import timezone
 from plans.models import IndicatorValue, Milestone
 from roadmap.models import Indicator
 from tests.builders import make_impacs, make_indicator, make_kpi, make_plan, make_value
+from tests.pages import messages_of, text_of
 from tests.updates_support import TODAY, Site, db_state, make_site
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site(db: None) -> Site:
     return make_site()
-
-
-def text(response: Any) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def messages_of(response: Any) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def done_url(milestone: Milestone) -> str:
@@ -47,7 +39,7 @@ def reopen_url(milestone: Milestone) -> str:
 def test_the_page_offers_mark_done_for_open_and_reopen_for_done_milestones(
     impacs_client: Client, site: Site
 ) -> None:
-    page = text(impacs_client.get(site.action.get_absolute_url()))
+    page = text_of(impacs_client.get(site.action.get_absolute_url()))
     assert f'action="{done_url(site.open_milestone)}"' in page
     assert f'action="{reopen_url(site.done_milestone)}"' in page
     assert f'action="{reopen_url(site.open_milestone)}"' not in page
@@ -89,7 +81,7 @@ def test_a_milestone_date_is_checked_and_nothing_is_written(
     assert response.status_code == 400
     assert db_state() == before
     assert messages_of(response) == ["Milestone “Bill drafted” was not changed: see below."]
-    page = text(response)
+    page = text_of(response)
     assert message in page
     assert f'value="{completed_on}"' in page or not completed_on  # what was typed is kept
 
@@ -151,7 +143,7 @@ def test_a_correction_supersedes_the_value_and_keeps_it_in_the_history(
     assert earlier.value == 12 and earlier.superseded_at is not None
     assert values.in_force().get().value == 14
     # Both show in the history on the page, the earlier one struck through.
-    page = text(response)
+    page = text_of(response)
     assert "<del>12</del>" in page
     assert '<td class="num">14</td>' in page
 
@@ -165,7 +157,7 @@ def test_a_year_that_has_a_value_needs_the_correction_box(
     assert db_state() == before
     assert (
         "2024 already has a value, 12. Tick this box to correct it; the earlier value stays in "
-        "the history." in text(response)
+        "the history." in text_of(response)
     )
 
 
@@ -189,7 +181,7 @@ def test_correcting_a_value_someone_else_entered_meanwhile_is_refused(
         "The SEIZED value for 2024 was not saved, so nothing was overwritten:"
     )
     assert "Ira Mitchell entered 15 for 2024 at" in message
-    page = text(response)
+    page = text_of(response)
     assert 'value="14"' in page  # what was typed is kept
     assert f'name="seen" value="{colleague.pk}"' in page  # saving again is a deliberate correction
 
@@ -252,7 +244,7 @@ def test_each_kpi_rule_is_explained_and_nothing_is_written(
     assert messages_of(response) == ["The SEIZED value was not saved: see below."]
     form = response.context["bound_kpi_form"]
     assert any(message in error for error in form.errors[field])
-    assert message in text(response)
+    assert message in text_of(response)
 
 
 def test_a_kpi_of_another_plan_is_not_found_from_this_action(
@@ -268,7 +260,7 @@ def test_a_kpi_of_another_plan_is_not_found_from_this_action(
 def test_partner_officials_see_the_kpi_history_but_no_form(
     partner_client: Client, site: Site
 ) -> None:
-    page = text(partner_client.get(site.action.get_absolute_url()))
+    page = text_of(partner_client.get(site.action.get_absolute_url()))
     assert "Values entered (1)" in page
     assert '<td class="num">12</td>' in page
     assert site.kpi_url() not in page
@@ -277,6 +269,6 @@ def test_partner_officials_see_the_kpi_history_but_no_form(
 def test_the_kpi_form_offers_the_year_after_the_latest_value(
     impacs_client: Client, site: Site
 ) -> None:
-    page = text(impacs_client.get(site.action.get_absolute_url()))
+    page = text_of(impacs_client.get(site.action.get_absolute_url()))
     assert f'name="year" value="2025" min="2022" max="{TODAY.year}"' in page
     assert f'name="seen" value="{site.value_2024.pk}"' in page

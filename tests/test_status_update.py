@@ -18,6 +18,7 @@ from plans.models import Action, StatusUpdate
 from plans.views.updates import forms_for
 from tests.builders import make_impacs
 from tests.conftest import DEMO_AS_OF
+from tests.pages import messages_of, text_of
 from tests.updates_support import BASELINE, TODAY, Site, db_state, make_site
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +29,10 @@ def site(db: None) -> Site:
     return make_site()
 
 
-def text(response: Any) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def messages_of(response: Any) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
 def test_the_action_page_offers_the_form_loaded_with_the_actions_version(
     impacs_client: Client, site: Site
 ) -> None:
-    page = text(impacs_client.get(site.action.get_absolute_url()))
+    page = text_of(impacs_client.get(site.action.get_absolute_url()))
     assert "Record a status update" in page
     assert f'action="/actions/{site.action.pk}/status/"' in page
     assert f'name="version" value="{site.action.version}"' in page
@@ -177,7 +170,7 @@ def test_each_rule_is_explained_next_to_its_field_and_nothing_is_written(
     assert messages_of(response) == [
         "The status update was not saved: correct what is marked below."
     ]
-    page = text(response)
+    page = text_of(response)
     assert message.replace("'", "&#x27;") in page
     # What was typed is kept.
     for name in ("note", "evidence_url"):
@@ -206,7 +199,7 @@ def test_a_form_loaded_before_someone_elses_update_is_refused_and_keeps_what_was
     assert "Ira Mitchell recorded an update at" in message  # who and when
     assert "Completed, reported for" in message  # to which status
     assert "“Act passed and in force.”" in message  # the note
-    page = text(response)
+    page = text_of(response)
     assert "Someone else updated this action while you were writing" in page
     assert "My note, typed slowly." in page
     # The form now carries the newer version: saving again is a deliberate choice, and works.

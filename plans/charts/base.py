@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from plans import progress
-from plans.choices import CURRENT_COLOUR, STATUS_COLOURS, Status
+from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, STATUS_COLOURS, Status
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 INK, MUTED, GRID = "#1b2430", "#56606d", "#e6e9ee"
@@ -102,6 +102,27 @@ def figure(title: str, height: int, **layout: object) -> go.Figure:
     return go.Figure(
         layout={"template": TEMPLATE, "title": {"text": title}, "height": height, **layout}
     )
+
+
+def add_baseline_and_now(
+    fig: go.Figure,
+    labels: Sequence[str],
+    baseline: Sequence[float | None],
+    now: Sequence[float | None],
+) -> None:
+    """Horizontal bars of completion at baseline beside completion now, in the shared colours."""
+    for label, colour, values in [
+        ("At baseline", BASELINE_COLOUR, baseline),
+        ("Now", CURRENT_COLOUR, now),
+    ]:
+        fig.add_bar(
+            name=label,
+            orientation="h",
+            y=list(labels),
+            x=[rounded(v) for v in values],
+            marker_color=colour,
+            hovertemplate=f"%{{y}}<br>{label}: %{{x:.0f}} %<extra></extra>",
+        )
 
 
 def pct(value: float | None) -> str:

@@ -14,9 +14,9 @@ from plans.charts.base import (
     WITH_LEGEND,
     Chart,
     Table,
+    add_baseline_and_now,
     figure,
     pct,
-    rounded,
 )
 from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, OVERDUE_COLOUR, STATUS_COLOURS, Status
 
@@ -163,18 +163,7 @@ def goals_against_baseline(goals: Sequence[GoalProgress]) -> Chart:
         yaxis={"title": {"text": "Roadmap goal"}, "autorange": "reversed"},
         legend={"traceorder": "normal"},
     )
-    for label, colour, values in [
-        ("At baseline", BASELINE_COLOUR, [g.baseline for g in goals]),
-        ("Now", CURRENT_COLOUR, [g.completion for g in goals]),
-    ]:
-        fig.add_bar(
-            name=label,
-            orientation="h",
-            y=labels,
-            x=[rounded(v) for v in values],
-            marker_color=colour,
-            hovertemplate=f"%{{y}}<br>{label}: %{{x:.0f}} %<extra></extra>",
-        )
+    add_baseline_and_now(fig, labels, [g.baseline for g in goals], [g.completion for g in goals])
     table = Table(
         "Completion under each goal, at baseline and now",
         ["Goal", "At baseline", "Now"],

@@ -14,12 +14,13 @@ from plans.charts.base import (
     WITH_LEGEND,
     Chart,
     Table,
+    add_baseline_and_now,
     codes_on,
     figure,
     pct,
     rounded,
 )
-from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, STATUS_COLOURS, Stage, Status
+from plans.choices import CURRENT_COLOUR, STATUS_COLOURS, Stage, Status
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,7 @@ def plans_against_baseline(plans: Sequence[PlanProgress]) -> Chart:
         legend={"traceorder": "reversed"},
         meta={"narrow": codes_on("yaxis", names, [p.iso3 for p in ordered])},
     )
-    for label, colour, values in [
-        ("At baseline", BASELINE_COLOUR, [p.baseline for p in ordered]),
-        ("Now", CURRENT_COLOUR, [p.completion for p in ordered]),
-    ]:
-        fig.add_bar(
-            name=label,
-            orientation="h",
-            y=names,
-            x=[rounded(v) for v in values],
-            marker_color=colour,
-            hovertemplate=f"%{{y}}<br>{label}: %{{x:.0f}} %<extra></extra>",
-        )
+    add_baseline_and_now(fig, names, [p.baseline for p in ordered], [p.completion for p in ordered])
     table = Table(
         "Completion of each drafted plan, at baseline and now",
         ["Plan", "At baseline", "Now", "Complete"],
