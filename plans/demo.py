@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from plans.choices import Stage, Status
+from plans.choices import DRAFTED_STAGES, Stage, Status
 from plans.models import (
     Action,
     ActionPlan,
@@ -212,7 +212,7 @@ class DemoBuilder:
                 continue
             plan = self._plan(countries[iso3], facts)
             counts["plans"] += 1
-            if plan.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
+            if plan.is_drafted:
                 self._actions(plan, complete=iso3 in COMPLETE_IN_DEMO, counts=counts)
                 self._kpis(plan, indicators, counts)
         DataVersion.bump()  # bulk inserts send no signals
@@ -246,7 +246,7 @@ class DemoBuilder:
             is_current=True,
             is_demo=True,
         )
-        if facts.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
+        if facts.stage in DRAFTED_STAGES:
             drafting = facts.drafting or _day_between(
                 rng, seminar + dt.timedelta(days=30), seminar + dt.timedelta(days=120)
             )

@@ -12,8 +12,6 @@ from typing import Any
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Concat, LPad, StrIndex, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,7 +25,7 @@ from django_tables2.utils import OrderBy
 from plans import progress
 from plans.choices import STAGE_ORDER, Stage, Status
 from plans.models import Action
-from roadmap.models import Country
+from roadmap.models import Country, natural_code_key
 
 # django-tables2 asks inspect.signature() which arguments a render/value method takes for every cell, which
 # was half the time of an export (46 % of a 3,600-row CSV). A function's signature never changes, so
@@ -74,25 +72,6 @@ def ranked(field: str, values: list[str]) -> Case:
         default=Value(len(values)),
         output_field=IntegerField(),
     )
-
-
-def natural_code_key(field: str, depth: int = 3) -> Combinable:
-    """SQL twin of roadmap.models.natural_sort_key: each dotted part zero-padded, so 1.10 sorts after 1.9.
-
-    Works on SQLite and PostgreSQL alike and never casts (a code such as "A3" is fine); parts beyond
-    ``depth`` are left to the plain code, which callers add as the next sort key.
-    """
-    rest: Any = Concat(F(field), Value("."))
-    parts: list[Any] = []
-    for _ in range(depth):
-        dot = StrIndex(rest, Value("."))
-        parts.append(LPad(Substr(rest, 1, dot - 1), 10, Value("0")))
-        # Appending a dot keeps one in the remainder, so the next part's length is never negative.
-        rest = Concat(Substr(rest, dot + 1), Value("."))
-    key: Any = parts[0]
-    for part in parts[1:]:
-        key = Concat(key, Value("."), part)
-    return key
 
 
 class SqlSortedData(TableQuerysetData):
