@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -41,7 +42,9 @@ def test_actions_come_in_code_order_under_each_goal() -> None:
 
 def test_each_stage_has_its_date_field_on_the_plan_and_in_the_countries_list() -> None:
     assert set(STAGE_DATE_FIELDS) == set(Stage.values) - {Stage.NOT_STARTED}
-    dates = {field: dt.date(2022, 1, n) for n, field in enumerate(STAGE_DATE_FIELDS.values(), 1)}
+    dates: dict[str, Any] = {
+        field: dt.date(2022, 1, n) for n, field in enumerate(STAGE_DATE_FIELDS.values(), 1)
+    }
     plan = make_plan(stage=Stage.DRAFTING, **dates)
     assert plan.stage_reached_on == dates["drafting_started_on"]
     assert [label for label, _ in plan.stage_dates()] == [
