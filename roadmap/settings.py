@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_tables2",
     "django_filters",
     "csp",
@@ -205,8 +204,6 @@ CACHES = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
-DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # Security: secure by default; the proxy header is opt-in because trusting it without a proxy is unsafe.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,7 +1,7 @@
 """The regional dashboard and the country pages.
 
 The views gather numbers with a fixed number of queries whatever the size of the data: progress.py's SQL
-annotations aggregate in the database, charts.py draws, the templates show.
+annotations aggregate in the database, plans/charts/ draws, the templates show.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 /* Draws every chart on the page: each <div class="chart" data-figure="ID"> gets the Plotly figure held
-   in the JSON <script type="application/json" id="ID"> that the server wrote beside it (plans/charts.py).
+   in the JSON <script type="application/json" id="ID"> that the server wrote beside it (plans/charts/).
    No inline script, so the Content-Security-Policy can say script-src 'self'.
 
    The figure's title (the finding) is already on the page as text above the chart, where it wraps on a
