@@ -295,14 +295,19 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.OTP_REQUIRED and request.path not in self._open_paths():
-            user: Any = request.user
-            if user.is_authenticated and not user.is_verified() and is_required_for(user):
-                if user_has_device(user):
-                    auth_logout(request)
-                    return redirect_to_login(request.get_full_path())
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('two_factor_enrol')}?{query}")
+        user: Any = request.user
+        if (
+            settings.OTP_REQUIRED
+            and user.is_authenticated
+            and not user.is_verified()
+            and request.path not in self._open_paths()
+            and is_required_for(user)
+        ):
+            if user_has_device(user):
+                auth_logout(request)
+                return redirect_to_login(request.get_full_path())
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('two_factor_enrol')}?{query}")
         return self.get_response(request)
 
     @staticmethod
