@@ -1,5 +1,9 @@
 # Roadmap Tracker: `make run` serves the demonstration site, `make test` runs the whole suite.
-PYTHON ?= python3
+# Python 3.11, 3.12 or 3.13 (pyproject.toml's requires-python): the newest found on PATH, or PYTHON=...
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(firstword $(foreach p,python3.13 python3.12 python3.11 python3,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c '$(SUPPORTED)' 2>/dev/null && echo $(p))))
+endif
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
@@ -9,6 +13,11 @@ export DEBUG
 .PHONY: run test lint install install-test bench clean
 
 $(VENV)/bin/python:
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(SUPPORTED)' 2>/dev/null; then \
+		echo "Roadmap Tracker needs Python 3.11, 3.12 or 3.13 (python3.13, python3.12 or python3.11 on PATH," >&2; \
+		echo "or PYTHON=/path/to/python3.x make ...); python3 here: $$(python3 --version 2>/dev/null || echo none)" >&2; \
+		exit 1; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 

@@ -28,6 +28,13 @@ class Stage(models.TextChoices):
 STAGE_ORDER: list[str] = list(Stage.values)
 # A plan counts among "the drafted plans" from this stage on.
 DRAFTED_STAGES: list[str] = [Stage.DRAFT_COMPLETED, Stage.APPROVED]
+# The ActionPlan field that holds the date each stage was reached ("not started" has none).
+STAGE_DATE_FIELDS: dict[str, str] = {
+    Stage.SEMINAR_HELD: "seminar_held_on",
+    Stage.DRAFTING: "drafting_started_on",
+    Stage.DRAFT_COMPLETED: "draft_completed_on",
+    Stage.APPROVED: "approved_on",
+}
 
 
 # One colour-blind-safe palette (Okabe-Ito) for every chart, badge and legend: a status has the same

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plans import services
-from plans.choices import Stage, Status
+from plans.choices import DRAFTED_STAGES, Stage, Status
 from plans.models import (
     Action,
     ActionPlan,
@@ -214,7 +214,7 @@ class DemoBuilder:
                 continue
             plan = self._plan(countries[iso3], facts)
             counts["plans"] += 1
-            if plan.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
+            if plan.is_drafted:
                 self._actions(plan, complete=iso3 in COMPLETE_IN_DEMO, counts=counts)
                 self._kpis(plan, indicators, counts)
         return counts
@@ -253,7 +253,7 @@ class DemoBuilder:
             is_current=True,
             is_demo=True,
         )
-        if facts.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
+        if facts.stage in DRAFTED_STAGES:
             drafting = facts.drafting or _day_between(
                 rng, seminar + dt.timedelta(days=30), seminar + dt.timedelta(days=120)
             )

@@ -15,8 +15,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from plans import progress
-from plans.choices import DRAFTED_STAGES, Stage, Status
-from roadmap.models import Country, Goal, Indicator, Target
+from plans.choices import DRAFTED_STAGES, STAGE_DATE_FIELDS, Stage, Status
+from roadmap.models import Country, Goal, Indicator, Target, natural_code_key
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -105,20 +105,13 @@ class ActionPlan(models.Model):
     def stage_dates(self) -> list[tuple[str, dt.date | None]]:
         """Each stage reached, with its date, in lifecycle order."""
         return [
-            (Stage.SEMINAR_HELD.label, self.seminar_held_on),
-            (Stage.DRAFTING.label, self.drafting_started_on),
-            (Stage.DRAFT_COMPLETED.label, self.draft_completed_on),
-            (Stage.APPROVED.label, self.approved_on),
+            (Stage(stage).label, getattr(self, field)) for stage, field in STAGE_DATE_FIELDS.items()
         ]
 
     @property
     def stage_reached_on(self) -> dt.date | None:
-        return {
-            Stage.SEMINAR_HELD: self.seminar_held_on,
-            Stage.DRAFTING: self.drafting_started_on,
-            Stage.DRAFT_COMPLETED: self.draft_completed_on,
-            Stage.APPROVED: self.approved_on,
-        }.get(Stage(self.stage))
+        field = STAGE_DATE_FIELDS.get(self.stage)
+        return getattr(self, field) if field else None
 
 
 class ActionQuerySet(models.QuerySet["Action"]):
@@ -127,6 +120,10 @@ class ActionQuerySet(models.QuerySet["Action"]):
 
     def overdue(self, today: dt.date | None = None) -> ActionQuerySet:
         return self.filter(progress.overdue_q(today))
+
+    def in_code_order(self) -> ActionQuerySet:
+        """By goal, then by code as a person reads it (1.10 after 1.9)."""
+        return self.order_by("goal__number", natural_code_key("code"), "code")
 
 
 class Action(models.Model):
@@ -209,6 +206,14 @@ class Action(models.Model):
         return progress.action_score(self.status)
 
 
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    def open(self) -> MilestoneQuerySet:
+        return self.filter(completed_on__isnull=True)
+
+    def late(self, today: dt.date | None = None) -> MilestoneQuerySet:
+        return self.filter(progress.milestone_late_q(today))
+
+
 class Milestone(models.Model):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=300)
@@ -216,6 +221,7 @@ class Milestone(models.Model):
     completed_on = models.DateField("completed on", null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -230,6 +236,10 @@ class Milestone(models.Model):
     @property
     def is_done(self) -> bool:
         return self.completed_on is not None
+
+    @property
+    def is_late(self) -> bool:
+        return progress.is_milestone_late(self.completed_on, self.due_date, timezone.localdate())
 
 
 class StatusUpdateQuerySet(models.QuerySet["StatusUpdate"]):

@@ -32,8 +32,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from plans.choices import Status
+from roadmap.models import Indicator
 
 STATUS_WEIGHTS: dict[str, float] = {
     Status.NOT_STARTED: 0.0,
@@ -84,6 +86,11 @@ def is_complete(statuses: Iterable[str]) -> bool:
 
 def is_overdue(status: str, due_date: dt.date, today: dt.date) -> bool:
     return due_date < today and status not in CLOSED_STATUSES
+
+
+def is_milestone_late(completed_on: dt.date | None, due_date: dt.date, today: dt.date) -> bool:
+    """A milestone is late when its due date has passed and it is not done."""
+    return completed_on is None and due_date < today
 
 
 def kpi_progress(
@@ -183,7 +190,25 @@ def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def percent(value: float | None) -> str:
+    """A completion or progress figure as the site shows it: "43 %", or a dash when there is none."""
     return "–" if value is None else f"{value:.0f} %"
+
+
+def plain_number(value: Decimal | float | int | None) -> str:
+    """12.50 as 12.5, 100.00 as 100: KPI values are stored with two decimal places."""
+    if value is None:
+        return "–"
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def kpi_value(value: Decimal | float | int | None, unit: str) -> str:
+    """A KPI value in its indicator's unit: "Yes"/"No", "12.5 %" or "340"."""
+    if value is None:
+        return "–"
+    if unit == Indicator.Unit.YES_NO:
+        return gettext("Yes") if value else gettext("No")
+    number = plain_number(value)
+    return f"{number} %" if unit == Indicator.Unit.PERCENT else number
 
 
 # --- The same figures in SQL ----------------------------------------------------------------------
@@ -208,6 +233,12 @@ def _applicable_case(field: str) -> Case:
 def overdue_q(today: dt.date | None = None, prefix: str = "") -> Q:
     today = today or timezone.localdate()
     return Q(**{f"{prefix}due_date__lt": today}) & ~Q(**{f"{prefix}status__in": CLOSED_STATUSES})
+
+
+def milestone_late_q(today: dt.date | None = None, prefix: str = "") -> Q:
+    """``is_milestone_late`` in SQL."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}completed_on__isnull": True, f"{prefix}due_date__lt": today})
 
 
 def overdue_expression(prefix: str = "", today: dt.date | None = None) -> Case:

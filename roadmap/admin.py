@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
+from roadmap import twofactor
 from roadmap.models import Country, Goal, Indicator, Target
 
 
@@ -43,3 +49,28 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
     ordering = ["code"]
     list_select_related = ["goal"]
+
+
+# --- Users: the admin can reset a user's two-factor sign-in ---------------------------------------
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=gettext_lazy("Reset two-factor sign-in (phone lost or replaced)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            if twofactor.reset_devices(user):
+                self.log_change(request, user, gettext("Reset two-factor sign-in."))
+        self.message_user(
+            request,
+            gettext(
+                "Two-factor sign-in reset for %(users)s. IMPACS staff and administrators set it up"
+                " again on their next sign-in."
+            )
+            % {"users": ", ".join(user.get_username() for user in queryset)},
+            messages.SUCCESS,
+        )

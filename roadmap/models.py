@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Length, Upper
+from django.db.models import Case, F, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Concat, Greatest, Length, LPad, StrIndex, Substr, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -21,9 +23,38 @@ dotted_code_validator = RegexValidator(
 )
 
 
+# Each dotted part of a code is left-padded with zeros to at least this width, so that 1.10 sorts after 1.9.
+CODE_PART_WIDTH = 4
+
+
 def natural_sort_key(code: str) -> str:
-    """A key that sorts dotted codes by number, so that 1.10 comes after 1.9."""
-    return ".".join(part.zfill(4) if part.isdigit() else part for part in re.split(r"\.", code))
+    """A key that sorts dotted codes by number, so that 1.10 comes after 1.9 (stored in Target.sort_key)."""
+    return ".".join(part.rjust(CODE_PART_WIDTH, "0") for part in code.split("."))
+
+
+def natural_code_key(field: str, depth: int = 3) -> Combinable:
+    """``natural_sort_key`` in SQL, for a code column sorted in the database (the actions' codes).
+
+    Gives the same key for codes of up to ``depth`` parts, on SQLite and PostgreSQL alike, and never casts
+    (a code such as "A3" is fine); parts beyond ``depth`` are left to the plain code, which callers add as
+    the next sort key.
+    """
+    rest: Any = Concat(F(field), Value("."))
+    key: Any = None
+    for _ in range(depth):
+        dot = StrIndex(rest, Value("."))
+        part = Substr(rest, 1, dot - 1)
+        # At least the width, never cut (LPAD cuts a longer string).
+        padded = LPad(part, Greatest(Length(part), Value(CODE_PART_WIDTH)), Value("0"))
+        if key is None:
+            key = padded
+        else:  # a code with fewer parts adds nothing here
+            key = Concat(
+                key, Case(When(Exact(dot, 1), then=Value("")), default=Concat(Value("."), padded))
+            )
+        # Appending a dot keeps one in the remainder, so the next part's length is never negative.
+        rest = Concat(Substr(rest, dot + 1), Value("."))
+    return key
 
 
 class Country(models.Model):

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from roadmap import views
+from roadmap import twofactor, views
 
 admin.site.site_header = "Roadmap Tracker administration"
 admin.site.site_title = "Roadmap Tracker admin"
@@ -14,7 +14,15 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Sign-in, sign-out and password change only: no password reset by e-mail (administrators reset
     # passwords in the admin), so no page but sign-in is open to anonymous visitors.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", twofactor.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", twofactor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", twofactor.manage, name="two_factor"),
+    path("accounts/two-factor/enrol/", twofactor.enrol, name="two_factor_enrol"),
+    path(
+        "accounts/two-factor/backup-codes/",
+        twofactor.backup_codes,
+        name="two_factor_backup_codes",
+    ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

@@ -36,6 +36,7 @@ from typing import Any
 
 import brotli
 import psycopg
+from django_otp.oath import totp
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADLINE = "drafted plans complete"
@@ -155,6 +156,7 @@ def production_env(database_url: str, password: str) -> dict[str, str]:
         "PROXY_COUNT": "1",
         "WEB_CONCURRENCY": "2",
         "SMOKE_PASSWORD": password,
+        "SMOKE_TOTP_KEY": SMOKE_TOTP_KEY,
         "PYTHONUNBUFFERED": "1",  # as in the image: log lines reach the log as they happen
     }
 
@@ -164,7 +166,11 @@ import os
 from django.contrib.auth.models import Group, User
 user = User.objects.create_user("smoke", password=os.environ["SMOKE_PASSWORD"], first_name="Smoke")
 user.groups.add(Group.objects.get(name="IMPACS staff"))
+# Two-factor sign-in is required of IMPACS staff with DEBUG off: the account has its authenticator app.
+from django_otp.plugins.otp_totp.models import TOTPDevice
+TOTPDevice.objects.create(user=user, name="smoke", key=os.environ["SMOKE_TOTP_KEY"], confirmed=True)
 """
+SMOKE_TOTP_KEY = secrets.token_hex(20)
 
 
 def wait_until_serving(server: subprocess.Popen[bytes], browser: Browser) -> None:
@@ -216,8 +222,22 @@ def check_site(browser: Browser, password: str) -> str:
         headers={"Origin": browser.origin, "Referer": f"{browser.origin}/accounts/login/"},
     )
     check(
+        signed_in.status == 302 and signed_in.headers["Location"] == "/accounts/login/code/",
+        f"the right password leads to the code step (got {signed_in.status})",
+    )
+    code_page = browser.get("/accounts/login/code/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', code_page.text)
+    assert token is not None
+    code = f"{totp(bytes.fromhex(SMOKE_TOTP_KEY)):06d}"
+    signed_in = browser.request(
+        "POST",
+        "/accounts/login/code/",
+        form={"csrfmiddlewaretoken": token[1], "code": code},
+        headers={"Origin": browser.origin, "Referer": f"{browser.origin}/accounts/login/code/"},
+    )
+    check(
         signed_in.status == 302 and signed_in.headers["Location"] == "/",
-        f"signing in through the form redirects to the dashboard (got {signed_in.status})",
+        f"the authenticator app's code signs in, to the dashboard (got {signed_in.status})",
     )
     session = browser.set_cookie.get("sessionid", "")
     check(

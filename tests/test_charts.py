@@ -268,7 +268,7 @@ def test_a_yes_no_kpi_reads_yes_and_no() -> None:
     )
     chart = charts.kpi_chart(kpi, 1)
     assert list(chart.figure.layout.yaxis.ticktext) == ["No", "Yes"]
-    assert column(chart.table, "Value") == ["no", "yes", "yes"]
+    assert column(chart.table, "Value") == ["No", "Yes", "Yes"]
 
 
 def test_charts_without_numbers_say_so() -> None:

@@ -56,7 +56,7 @@ TEMPLATE = go.layout.Template(
 )
 WITH_LEGEND = {"t": 84}
 # The page shows the title as text above the chart (it wraps there; Plotly's titles do not), so
-# static/js/charts.js takes this much off the top of the plot. Keep the two in step.
+# static/js/charts.js takes this much off the top of the plot (it reads it from data-title-space).
 TITLE_SPACE = 44
 PERCENT_AXIS = {
     "title": {"text": "Completion (%)"},
@@ -91,6 +91,8 @@ class Chart:
     @property
     def height(self) -> int:
         return int(self.figure.layout.height)
+
+    title_space = TITLE_SPACE
 
     @property
     def plot_height(self) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from plans import progress
 from plans.charts.base import (
     INK,
     PERCENT_AXIS,
@@ -187,13 +188,6 @@ class KpiSeries:
     progress: float | None = None
 
 
-def _kpi_value(value: Decimal | float, unit: str) -> str:
-    if unit == "yes_no":
-        return "yes" if value else "no"
-    text = f"{Decimal(value).normalize():f}"
-    return f"{text} %" if unit == "percent" else text
-
-
 def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
     """Chart 7: one national KPI: its baseline, its target line and the annual values."""
     if kpi.values:
@@ -248,9 +242,12 @@ def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
     table = Table(
         f"{kpi.title}: baseline, annual values and target",
         ["Year", "Value", "Kind"],
-        [[str(kpi.baseline_year), _kpi_value(kpi.baseline_value, kpi.unit), "baseline"]]
-        + [[str(year), _kpi_value(value, kpi.unit), "reported"] for year, value in kpi.values]
-        + [[str(kpi.target_year), _kpi_value(kpi.target_value, kpi.unit), "target"]],
+        [[str(kpi.baseline_year), progress.kpi_value(kpi.baseline_value, kpi.unit), "baseline"]]
+        + [
+            [str(year), progress.kpi_value(value, kpi.unit), "reported"]
+            for year, value in kpi.values
+        ]
+        + [[str(kpi.target_year), progress.kpi_value(kpi.target_value, kpi.unit), "target"]],
         frozenset({1}),
     )
     return Chart(f"chart-kpi-{index}", f"National KPI · {kpi.code}", fig, table)

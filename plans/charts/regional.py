@@ -20,7 +20,7 @@ from plans.charts.base import (
     pct,
     rounded,
 )
-from plans.choices import CURRENT_COLOUR, STATUS_COLOURS, Stage, Status
+from plans.choices import CURRENT_COLOUR, DRAFTED_STAGES, STATUS_COLOURS, Stage, Status
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def lifecycle(states: Mapping[str, Sequence[str]]) -> Chart:
     stages = list(Stage)
     counts = [len(states.get(stage, [])) for stage in stages]
     total = sum(counts)
-    drafted = len(states.get(Stage.DRAFT_COMPLETED, [])) + len(states.get(Stage.APPROVED, []))
+    drafted = sum(len(states.get(stage, [])) for stage in DRAFTED_STAGES)
     approved = len(states.get(Stage.APPROVED, []))
     title = f"{drafted} of {total} states have a drafted plan; {approved} formally approved"
     labels = [stage.label.replace(" ", "<br>", 1) for stage in stages]

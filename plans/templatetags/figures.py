@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.html import json_script
 from plotly.utils import PlotlyJSONEncoder
 
+from plans import progress
 from plans.charts import Chart
 
 register = template.Library()
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """``{{ plan.completion|percent }}``: "43 %" (progress.percent)."""
+    return progress.percent(value)
+
+
+@register.filter
+def kpi_value(value: Decimal | float | None, unit: str) -> str:
+    """``{{ value.value|kpi_value:kpi.indicator.unit }}``: "Yes", "12.5 %", "340" (progress.kpi_value)."""
+    return progress.kpi_value(value, unit)
 
 
 @register.inclusion_tag("plans/includes/chart.html")

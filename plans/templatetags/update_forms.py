@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms, template
 
+from plans import progress
 from plans.forms import KpiValueForm, milestone_form
 from plans.models import IndicatorTarget, IndicatorValue, Milestone
 
@@ -15,11 +16,7 @@ register = template.Library()
 
 @register.filter
 def plain_number(value: Decimal | float | int | None) -> str:
-    """12.50 as 12.5, 100.00 as 100: KPI values are stored with two decimal places."""
-    if value is None:
-        return "–"
-    number = Decimal(str(value)).normalize()
-    return format(number, "f")
+    return progress.plain_number(value)
 
 
 @register.filter

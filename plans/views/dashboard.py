@@ -1,7 +1,7 @@
 """The regional dashboard and the country pages.
 
 The views gather numbers with a fixed number of queries whatever the size of the data: progress.py's SQL
-annotations aggregate in the database, charts.py draws, the templates show.
+annotations aggregate in the database, plans/charts/ draws, the templates show.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.timesince import timesince
 from django_tables2 import RequestConfig
 
 from plans import changes, charts, progress
-from plans.choices import DRAFTED_STAGES, Stage
+from plans.choices import Stage
 from plans.models import (
     Action,
     ActionPlan,
@@ -33,7 +33,7 @@ from plans.models import (
 )
 from plans.tables import ActionTable
 from plans.views.access import viewer_required
-from roadmap.models import Country, Goal, Indicator, natural_sort_key
+from roadmap.models import Country, Goal, Indicator
 
 DASHBOARD_CACHE_SECONDS = 24 * 3600
 GOAL_TABLE_ROWS = 50  # a goal with more actions pages, so the page's cost stays bounded
@@ -185,7 +185,6 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
         "plan": plan,
         "today": today,
         "explanation": progress.EXPLANATION,
-        "drafted_stages": DRAFTED_STAGES,
         "changes": changes.page_of(changes.country_changes(country), request.GET.get("changes")),
     }
     if plan is not None and plan.is_drafted:
@@ -216,9 +215,8 @@ def _goal_tables(
 
 
 def _plan_context(plan: ActionPlan, today: dt.date) -> dict[str, Any]:
-    actions = sorted(
-        Action.objects.filter(plan=plan).select_related("goal", "target"),
-        key=lambda a: (a.goal.number, natural_sort_key(a.code)),  # 1.10 after 1.9
+    actions = list(
+        Action.objects.filter(plan=plan).select_related("goal", "target").in_code_order()
     )
     by_goal = {
         row["goal__number"]: row
@@ -237,7 +235,7 @@ def _plan_context(plan: ActionPlan, today: dt.date) -> dict[str, Any]:
             )
         )
     )
-    open_milestones = Milestone.objects.filter(action__plan=plan, completed_on__isnull=True)
+    open_milestones = Milestone.objects.filter(action__plan=plan).open()
     return {
         "actions": actions,
         "goals": {goal.number: goal for goal in goals},
@@ -270,7 +268,7 @@ def _plan_context(plan: ActionPlan, today: dt.date) -> dict[str, Any]:
         "milestones_soon": open_milestones.filter(due_date__gte=today, due_date__lte=today + SOON)
         .select_related("action")
         .order_by("due_date", "pk")[:LATEST],
-        "milestones_late": open_milestones.filter(due_date__lt=today).count(),
+        "milestones_late": open_milestones.late(today).count(),
         "recent_updates": StatusUpdate.objects.filter(action__plan=plan)
         .select_related("action", "author")
         .order_by("-reported_on", "-recorded_at", "-pk")[:LATEST],

@@ -31,20 +31,13 @@ from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
 from plans import changes, progress
-from plans.choices import Stage
+from plans.choices import STAGE_DATE_FIELDS, Stage
 from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
 from plans.tables import DEFAULT_PAGE_SIZE, ActionTable, CountryTable, PageSizePaginator
 from plans.views.access import VIEW_PERMISSION, viewer_required
 from plans.views.action_forms import forms_for
-from roadmap.models import Country, Indicator
-
-STAGE_DATE_FIELDS = {
-    Stage.SEMINAR_HELD: "seminar_held_on",
-    Stage.DRAFTING: "drafting_started_on",
-    Stage.DRAFT_COMPLETED: "draft_completed_on",
-    Stage.APPROVED: "approved_on",
-}
+from roadmap.models import Country
 
 
 def countries_with_progress(today: dt.date | None = None) -> QuerySet[Any]:
@@ -201,13 +194,7 @@ class KpiContext:
         return self._display(self.latest_value)
 
     def _display(self, value: Decimal | None) -> str:
-        if value is None:
-            return "–"
-        unit = self.kpi.indicator.unit
-        if unit == Indicator.Unit.YES_NO:
-            return "Yes" if value else "No"
-        number = f"{value.normalize():f}"
-        return f"{number} %" if unit == Indicator.Unit.PERCENT else number
+        return progress.kpi_value(value, self.kpi.indicator.unit)
 
 
 def action_queryset() -> QuerySet[Action]:

@@ -1,5 +1,5 @@
 /* Draws every chart on the page: each <div class="chart" data-figure="ID"> gets the Plotly figure held
-   in the JSON <script type="application/json" id="ID"> that the server wrote beside it (plans/charts.py).
+   in the JSON <script type="application/json" id="ID"> that the server wrote beside it (plans/charts/).
    No inline script, so the Content-Security-Policy can say script-src 'self'.
 
    The figure's title (the finding) is already on the page as text above the chart, where it wraps on a
@@ -7,7 +7,6 @@
 (function () {
   "use strict";
 
-  var TITLE_SPACE = 44; // pixels plans/charts.py keeps above the plot for the title
   var PRINT_WIDTH = 640; // CSS pixels across an A4 page inside print.css's margins
   var NARROW = 520; // below this width a chart takes the changes in layout.meta.narrow (short labels)
   var CONFIG = {
@@ -38,14 +37,16 @@
     if (!source) return;
     var figure = JSON.parse(source.textContent);
     var layout = figure.layout || {};
+    // The pixels the figure keeps above the plot for its title (plans/charts/base.py TITLE_SPACE).
+    var titleSpace = Number(container.dataset.titleSpace) || 0;
     layout.margin = layout.margin || {};
-    layout.margin.t = Math.max(12, (layout.margin.t || 56) - TITLE_SPACE);
+    layout.margin.t = Math.max(12, (layout.margin.t || 56) - titleSpace);
     layout.title = { text: "" };
     if (layout.meta && layout.meta.narrow && container.clientWidth < NARROW) {
       assign(layout, layout.meta.narrow);
     }
     if (layout.height) {
-      layout.height -= TITLE_SPACE;
+      layout.height -= titleSpace;
       container.style.minHeight = layout.height + "px";
     }
     Plotly.newPlot(container, figure.data, layout, CONFIG);
