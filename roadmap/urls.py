@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from roadmap import views
+from roadmap.auth import SiteAuthenticationForm
 
 admin.site.site_header = "Roadmap Tracker administration"
 admin.site.site_title = "Roadmap Tracker admin"
@@ -14,11 +15,15 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Sign-in, sign-out and password change only: no password reset by e-mail (administrators reset
     # passwords in the admin), so no page but sign-in is open to anonymous visitors.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SiteAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -31,3 +36,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
 ]
+
+# Server errors, and the database being away (503): plain pages that need no database.
+handler500 = "roadmap.errors.server_error"
