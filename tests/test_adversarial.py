@@ -150,7 +150,8 @@ def test_chart_labels_and_hover_text_never_carry_markup(partner_client: Client) 
     assert figures
     texts = [text for figure in figures for text in drawn_texts(figure)]
     assert any("&lt;a href" in text for text in texts)  # the hostile name is there, as text
-    assert not any("<" in text for text in texts)
+    # The only markup left is the line breaks the charts ask for.
+    assert not any("<" in text.replace("<br>", "") for text in texts)
     assert not any(re.search(r"&(?!amp;|lt;)", text) for text in texts)
 
 

@@ -63,7 +63,7 @@ def test_a_write_while_the_database_is_away_says_it_was_not_saved(impacs: User, 
     ):
         response = client.post(site.status_url(), site.status_data())
     assert response.status_code == 503
-    assert "it was not saved" in text_of(response)
+    assert "most likely not saved" in text_of(response)
     assert db_state() == before
 
 

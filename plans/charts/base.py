@@ -151,8 +151,9 @@ def codes_on(axis: str, names: Sequence[str], codes: Sequence[str]) -> dict[str,
 def plain(text: str) -> str:
     """Text as plotly.js shows it literally: it reads a subset of HTML (<b>, <a href>, <br>) and entities
     in every string it draws (titles, tick labels, legends, hover text), so ``&`` and ``<`` become
-    entities and a title such as "<a href=...>" stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;")
+    entities and a title such as "<a href=...>" stays text. A line break ("\\n", which plotly.js would
+    ignore) is the one markup charts may ask for: it becomes <br>."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>")
 
 
 def plain_text(value: Any, key: str = "") -> Any:
