@@ -25,7 +25,9 @@ from tests.conftest import DEMO_AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_BUNDLE = ROOT / "build" / "plotly" / "dist" / "plotly.min.js"
-REGISTERED = re.findall(r"require\('plotly\.js/lib/(\w+)'\)", (ROOT / "build/plotly/index.js").read_text())
+REGISTERED = re.findall(
+    r"require\('plotly\.js/lib/(\w+)'\)", (ROOT / "build/plotly/index.js").read_text()
+)
 PAGES = ["/", "/countries/jam/"]
 
 
