@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 
 # How long a client should wait before it tries again while the database is away (seconds).
@@ -20,6 +21,17 @@ RETRY_AFTER = 30
 # where to go next (plans/forms.py), and anything secret.
 HIDDEN_FIELDS = ("csrfmiddlewaretoken", "version", "seen", "loaded", "next")
 MAX_KEPT_CHARACTERS = 20_000
+# The labels of the site's form fields, for what is given back (other fields show their name).
+LABELS = {
+    "note": _("Narrative note"),
+    "evidence_url": _("Evidence link"),
+    "reported_on": _("Reported for"),
+    "status": _("New status"),
+    "completed_on": _("Done on"),
+    "year": _("Year"),
+    "value": _("Value"),
+    "username": _("Username"),
+}
 
 
 def database_unavailable(exception: BaseException | None) -> bool:
@@ -56,7 +68,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     not stored (roadmap.middleware.NoStoreMiddleware). Passwords are never shown again.
     """
     kept = [
-        (name, value[:MAX_KEPT_CHARACTERS])
+        (LABELS.get(name, name), value[:MAX_KEPT_CHARACTERS])
         for name, values in request.POST.lists()
         if name not in HIDDEN_FIELDS and "password" not in name
         for value in values

@@ -24,7 +24,7 @@ from plans.models import ActionPlan
 from tests.builders import PASSWORD, make_action, make_plan
 from tests.updates_support import Site, db_state, make_site
 
-ORDERED = [Status.NOT_STARTED, Status.LIMITED, Status.SUBSTANTIAL, Status.COMPLETED]
+ORDERED: list[str] = [Status.NOT_STARTED, Status.LIMITED, Status.SUBSTANTIAL, Status.COMPLETED]
 statuses = st.sampled_from(list(Status))
 TODAY = dt.date(2026, 11, 28)
 
