@@ -140,6 +140,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer at all fails a request in seconds (a 503 page), instead of
+    # holding the worker until gunicorn's timeout kills it.
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
