@@ -10,7 +10,11 @@ PORT   ?= 8000
 DEBUG ?= 1
 export DEBUG
 
-.PHONY: run test lint install install-test bench clean
+# The small plotly.js (bar, heatmap, scatter) the Docker image and `make bench` serve; needs Node.js and
+# npm. `make run` does without it and serves the full bundle of the plotly package.
+PLOTLY_BUNDLE := build/plotly/dist/plotly.min.js
+
+.PHONY: run test lint install install-test bench clean plotly-bundle fault-drill backup-drill
 
 $(VENV)/bin/python:
 	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(SUPPORTED)' 2>/dev/null; then \
@@ -47,8 +51,21 @@ lint: install-test
 	$(VENV)/bin/mypy .
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3* .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) staticfiles db.sqlite3* .pytest_cache .mypy_cache .ruff_cache *.egg-info build/plotly/node_modules build/plotly/dist
 
-bench: install
+plotly-bundle: $(PLOTLY_BUNDLE)
+
+$(PLOTLY_BUNDLE): build/plotly/package.json build/plotly/package-lock.json build/plotly/index.js
+	cd build/plotly && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+bench: install $(PLOTLY_BUNDLE)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) bench/run.py $(BENCH_ARGS)
+	PLOTLY_JS=$(CURDIR)/$(PLOTLY_BUNDLE) $(PY) bench/run.py $(BENCH_ARGS)
+
+# PostgreSQL stopped under traffic, a worker killed mid-write (scripts/fault_drill.py; stops the shared
+# server for FAULT_SECONDS, default 20).
+fault-drill: install
+	$(PY) scripts/fault_drill.py
+
+backup-drill: install
+	$(PY) scripts/backup_drill.py

@@ -464,7 +464,12 @@ class DemoBuilder:
                     IndicatorValue(
                         indicator_target=kpi,
                         year=year,
-                        value=value.quantize(Decimal("0.01")),
+                        # A count is a whole number (IndicatorValue.clean).
+                        value=value.quantize(
+                            Decimal(1)
+                            if indicator.unit == Indicator.Unit.COUNT
+                            else Decimal("0.01")
+                        ),
                         note="Illustrative value.",
                         author=self.author,
                         recorded_at=timezone.make_aware(dt.datetime(year + 1, 2, 15, 12)),

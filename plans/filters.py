@@ -22,6 +22,8 @@ class ActionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
+        # Longer searches find nothing anyway, and SQLite refuses a LIKE pattern of 50,000 bytes.
+        max_length=200,
         help_text="Code, title or lead agency",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. 1.3 or customs"}),
     )

@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from plans.choices import Status
-from plans.models import Action, IndicatorTarget, Milestone
+from plans.models import EARLIEST_DATE, Action, IndicatorTarget, Milestone
 from roadmap.models import Indicator
+from roadmap.validators import has_visible_text
 
 # The hidden "as loaded" fields only go wrong when the page is very old or was tampered with.
 STALE = {
@@ -90,6 +92,8 @@ class StatusUpdateForm(forms.Form):
             raise forms.ValidationError(
                 f"The date cannot be in the future (today is {_day(self.today)})."
             )
+        if reported_on < EARLIEST_DATE:
+            raise forms.ValidationError(too_early())
         baseline = self.action.plan.baseline_assessed_on
         if baseline and reported_on < baseline:
             raise forms.ValidationError(
@@ -101,6 +105,14 @@ class StatusUpdateForm(forms.Form):
                 f"The date cannot be before the last update, reported for {_day(last)}."
             )
         return reported_on
+
+    def clean_note(self) -> str:
+        note: str = self.cleaned_data["note"]
+        if not has_visible_text(note):
+            raise forms.ValidationError(
+                _("Write a narrative note: only spaces or invisible characters were entered.")
+            )
+        return note
 
     def clean_evidence_url(self) -> str:
         url: str = self.cleaned_data["evidence_url"]
@@ -127,7 +139,7 @@ class MilestoneDoneForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_milestone_{milestone.pk}_%s")
         kwargs.setdefault("initial", {"completed_on": self.today, "loaded": _loaded(milestone)})
         super().__init__(*args, **kwargs)
-        self.fields["completed_on"].widget = _date_input(self.today)
+        self.fields["completed_on"].widget = _date_input(self.today, EARLIEST_DATE)
 
     def clean_completed_on(self) -> dt.date:
         completed_on: dt.date = self.cleaned_data["completed_on"]
@@ -135,6 +147,8 @@ class MilestoneDoneForm(forms.Form):
             raise forms.ValidationError(
                 f"The date cannot be in the future (today is {_day(self.today)})."
             )
+        if completed_on < EARLIEST_DATE:
+            raise forms.ValidationError(too_early())
         return completed_on
 
 
@@ -149,6 +163,10 @@ class MilestoneReopenForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_milestone_{milestone.pk}_%s")
         kwargs.setdefault("initial", {"loaded": _loaded(milestone)})
         super().__init__(*args, **kwargs)
+
+
+def too_early() -> str:
+    return _("The date cannot be before %(earliest)s.") % {"earliest": _day(EARLIEST_DATE)}
 
 
 def _loaded(milestone: Milestone) -> str:
@@ -209,7 +227,7 @@ class KpiValueForm(forms.Form):
             value.attrs.update({"min": 0, "max": 100})
             self.fields["value"].help_text = "A percentage, 0 to 100."
         else:
-            value.attrs.update({"min": 0})
+            value.attrs.update({"min": 0, "step": 1})
 
     @property
     def first_year(self) -> int:
@@ -243,4 +261,6 @@ class KpiValueForm(forms.Form):
             raise forms.ValidationError("A percentage must be between 0 and 100.")
         if unit == Indicator.Unit.COUNT and value < 0:
             raise forms.ValidationError("A count cannot be negative.")
+        if unit == Indicator.Unit.COUNT and value % 1 != 0:
+            raise forms.ValidationError(_("A count takes whole numbers only, such as 3."))
         return value

@@ -6,22 +6,37 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from plans import progress
 from plans.choices import DRAFTED_STAGES, STAGE_DATE_FIELDS, Stage, Status
 from roadmap.models import Country, Goal, Indicator, Target, natural_code_key
+from roadmap.validators import has_visible_text
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
 year_validators = [MinValueValidator(2000), MaxValueValidator(2100)]
+# The dates a plan's events may carry: the years year_validators allow. Checked in clean() (not as field
+# validators, which would need a migration) so that every door (site, admin, import) refuses 0001-01-01.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def date_out_of_range(date: dt.date | None) -> str | None:
+    if date is not None and not EARLIEST_DATE <= date <= LATEST_DATE:
+        return _("The date must be between %(earliest)s and %(latest)s.") % {
+            "earliest": EARLIEST_DATE.isoformat(),
+            "latest": LATEST_DATE.isoformat(),
+        }
+    return None
 
 
 class ActionPlanQuerySet(models.QuerySet["ActionPlan"]):
@@ -233,6 +248,15 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        errors = {
+            name: message
+            for name in ("due_date", "completed_on")
+            if (message := date_out_of_range(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_done(self) -> bool:
         return self.completed_on is not None
@@ -299,6 +323,17 @@ class StatusUpdate(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValidationError("The status history is append-only: an update cannot be changed.")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.note and not has_visible_text(self.note):
+            errors["note"] = _(
+                "Write a narrative note: only spaces or invisible characters were entered."
+            )
+        if message := date_out_of_range(self.reported_on):
+            errors["reported_on"] = message
+        if errors:
+            raise ValidationError(errors)
 
 
 class IndicatorTarget(models.Model):
@@ -383,6 +418,16 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_target} {self.year}: {self.value}"
+
+    def clean(self) -> None:
+        if self.indicator_target_id is None or self.value is None:
+            return
+        try:
+            unit = self.indicator_target.indicator.unit
+        except ObjectDoesNotExist:  # not written yet (an import checks the file first): no rule
+            return
+        if unit in (Indicator.Unit.COUNT, Indicator.Unit.YES_NO) and self.value % 1 != 0:
+            raise ValidationError({"value": _("A count takes whole numbers only, such as 3.")})
 
 
 class DataVersion(models.Model):

@@ -85,11 +85,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after the static files, so that it has the last word on every page and export's headers.
+    "roadmap.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before the sign-in check, so that a session it ends is signed out for this very request.
+    "roadmap.middleware.IdleTimeoutMiddleware",
     "roadmap.twofactor.TwoFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +146,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer at all fails a request in seconds (a 503 page), instead of
+    # holding the worker until gunicorn's timeout kills it.
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -150,6 +157,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "roadmap.auth.NotBlankPasswordValidator"},
+    {"NAME": "roadmap.auth.NotSamePasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -205,10 +214,30 @@ CACHES = {
     }
 }
 
+# The plotly.js the chart pages load. Empty: the full bundle of the `plotly` package (all `make run`
+# needs). A path: a file built by build/plotly (`make plotly-bundle`: bar, heatmap and scatter only, a
+# third of the size), as the Docker image and `make bench` do. Either way it is served as
+# static/vendor/plotly.min.js (roadmap/staticfinders.py).
+PLOTLY_JS = env_str("PLOTLY_JS")
+if PLOTLY_JS and not (Path(PLOTLY_JS).is_file() and Path(PLOTLY_JS).name == "plotly.min.js"):
+    raise ImproperlyConfigured(
+        f"PLOTLY_JS must name a built plotly.min.js (make plotly-bundle), not {PLOTLY_JS!r}"
+    )
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Security: secure by default; the proxy header is opt-in because trusting it without a proxy is unsafe.
 SESSION_COOKIE_HTTPONLY = True
+# A session unused for this long ends: the reader signs in again (roadmap.middleware.IdleTimeoutMiddleware
+# slides the expiry while the session is used).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 8 * 60)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"SESSION_IDLE_MINUTES must be 1 or more, not {SESSION_IDLE_MINUTES}"
+    )
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# A refused form (CSRF) gets a page that says why and gives back what was typed.
+CSRF_FAILURE_VIEW = "roadmap.errors.csrf_failure"
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING)

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from roadmap import twofactor, views
+from roadmap.auth import SiteAuthenticationForm
 
 admin.site.site_header = "Roadmap Tracker administration"
 admin.site.site_title = "Roadmap Tracker admin"
@@ -14,7 +15,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Sign-in, sign-out and password change only: no password reset by e-mail (administrators reset
     # passwords in the admin), so no page but sign-in is open to anonymous visitors.
-    path("accounts/login/", twofactor.SignInView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        twofactor.SignInView.as_view(authentication_form=SiteAuthenticationForm),
+        name="login",
+    ),
     path("accounts/login/code/", twofactor.verify, name="two_factor_verify"),
     path("accounts/two-factor/", twofactor.manage, name="two_factor"),
     path("accounts/two-factor/enrol/", twofactor.enrol, name="two_factor_enrol"),
@@ -26,7 +31,7 @@ urlpatterns = [
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -39,3 +44,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
 ]
+
+# Server errors, and the database being away (503): plain pages that need no database.
+handler500 = "roadmap.errors.server_error"

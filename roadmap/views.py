@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LogoutView, redirect_to_login
 from django.db import DatabaseError, connection
@@ -10,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from roadmap.auth import CountedPasswordChangeForm, PasswordChangeRequestMixin
 
 
 @login_not_required
@@ -40,3 +43,9 @@ class SignOutView(LogoutView):
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the site's own sign-in page (one form, one lockout policy)."""
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+class PasswordChangeView(PasswordChangeRequestMixin, auth_views.PasswordChangeView):
+    """Django's, with the current password checked like a sign-in (roadmap.auth)."""
+
+    form_class = CountedPasswordChangeForm

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from plans.demo import DemoBuilder
 from tests.builders import make_impacs, make_partner, make_user
 
 DEMO_AS_OF = dt.date(2026, 11, 28)
+
+# Property-based tests (tests/test_properties.py): enough examples to find the usual mistakes while the
+# whole suite stays fast; no deadline, since an example may make a request and touch the database.
+# HYPOTHESIS_PROFILE=thorough tries ten times as many.
+settings.register_profile(
+    "default",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=250)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

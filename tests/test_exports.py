@@ -174,8 +174,41 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(partner_client: Clie
         io.BytesIO(partner_client.get("/actions/?export=xlsx").content)
     ).active
     assert xlsx is not None
+    # A typed text cell: never evaluated, so shown exactly as written, with no apostrophe.
     assert xlsx["C2"].data_type == "s"
-    assert xlsx["C2"].value == '\'=HYPERLINK("http://example.com","click")'
+    assert xlsx["C2"].value == '=HYPERLINK("http://example.com","click")'
+    assert xlsx["F2"].value == "@SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        " =1+2",  # a leading space
+        "\n=1+2",  # a line feed
+        '"=1+2',  # a quote
+        "\uff1d1+2",  # a full-width equals sign
+        "  \t+cmd|' /C calc'!A0",
+        "\u3000-2+3",
+    ],
+)
+def test_csv_defusing_sees_through_what_a_spreadsheet_skips(
+    partner_client: Client, title: str
+) -> None:
+    make_action(make_plan("JAM"), code="1.1", title=title)
+    csv_row = read_csv(partner_client.get("/actions/?export=csv"))[1]
+    assert csv_row[2] == "'" + title
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(partner_client.get("/actions/?export=xlsx").content)
+    ).active
+    assert sheet is not None
+    assert (sheet["C2"].data_type, sheet["C2"].value) == ("s", title)
+
+
+def test_ordinary_text_is_exported_unchanged(partner_client: Client) -> None:
+    make_action(make_plan("JAM"), code="1.1", title="Review the act (2024) = priority")
+    assert read_csv(partner_client.get("/actions/?export=csv"))[1][2] == (
+        "Review the act (2024) = priority"
+    )
 
 
 def test_an_invalid_filter_exports_no_rows_rather_than_everything(

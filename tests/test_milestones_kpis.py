@@ -117,12 +117,12 @@ def test_reopening_a_milestone_someone_else_just_reopened_changes_nothing(
 
 
 def test_a_value_is_entered_for_a_year(impacs_client: Client, impacs: User, site: Site) -> None:
-    response = impacs_client.post(site.kpi_url(), site.kpi_data(value="17.5"), follow=True)
+    response = impacs_client.post(site.kpi_url(), site.kpi_data(value="17"), follow=True)
     assert response.redirect_chain == [(site.action.get_absolute_url(), 302)]
-    assert messages_of(response) == ["SEIZED for 2025 saved: 17.5."]
+    assert messages_of(response) == ["SEIZED for 2025 saved: 17."]
     value = IndicatorValue.objects.in_force().get(indicator_target=site.kpi, year=2025)
     assert (value.value, value.note, value.author) == (
-        Decimal("17.5"),
+        Decimal("17"),
         "Customs annual report.",
         impacs,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -88,6 +89,10 @@ class Chart:
     def title(self) -> str:
         return str(self.figure.layout.title.text)
 
+    def to_plotly(self) -> dict[str, Any]:
+        """The figure as plotly.js takes it, every text in it plain (see ``plain_text``)."""
+        return plain_text(self.figure.to_dict())
+
     @property
     def height(self) -> int:
         return int(self.figure.layout.height)
@@ -143,3 +148,29 @@ def codes_on(axis: str, names: Sequence[str], codes: Sequence[str]) -> dict[str,
         f"{axis}.ticktext": list(codes),
         f"{axis}.title.text": "",
     }
+
+
+def plain(text: str) -> str:
+    """Text as plotly.js shows it literally: it reads a subset of HTML (<b>, <a href>, <br>) and entities
+    in every string it draws (titles, tick labels, legends, hover text), so ``&`` and ``<`` become
+    entities and a title such as "<a href=...>" stays text. A line break ("\\n", which plotly.js would
+    ignore) is the one markup charts may ask for: it becomes <br>."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>")
+
+
+def plain_text(value: Any, key: str = "") -> Any:
+    """Every string of a figure (data, labels, names, meta) made plain, whichever chart builds it.
+
+    Only the templates are left as written (``hovertemplate``, ``texttemplate``, the layout's
+    ``template``): the charts write them, with markup on purpose (``<br>``, ``<extra>``), and the values
+    they take in (``%{y}``, ``%{customdata[0]}``) are the plain strings of the data.
+    """
+    if key.endswith("template"):
+        return value
+    if isinstance(value, str):
+        return plain(value)
+    if isinstance(value, dict):
+        return {k: plain_text(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_text(v) for v in value]
+    return value

@@ -65,7 +65,7 @@ def plans_against_baseline(plans: Sequence[PlanProgress]) -> Chart:
     return Chart("chart-plans", "Plans against their baseline", fig, table)
 
 
-SHORT_STAGES = ["Not<br>started", "Seminar<br>held", "Drafting", "Draft<br>done", "Approved"]
+SHORT_STAGES = ["Not\nstarted", "Seminar\nheld", "Drafting", "Draft\ndone", "Approved"]
 
 
 def lifecycle(states: Mapping[str, Sequence[str]]) -> Chart:
@@ -76,7 +76,7 @@ def lifecycle(states: Mapping[str, Sequence[str]]) -> Chart:
     drafted = sum(len(states.get(stage, [])) for stage in DRAFTED_STAGES)
     approved = len(states.get(Stage.APPROVED, []))
     title = f"{drafted} of {total} states have a drafted plan; {approved} formally approved"
-    labels = [stage.label.replace(" ", "<br>", 1) for stage in stages]
+    labels = [stage.label.replace(" ", "\n", 1) for stage in stages]
     fig = figure(
         title,
         height=380,
@@ -121,7 +121,7 @@ def _names(names: Sequence[str], per_line: int = 3) -> str:
     if not names:
         return "none"
     lines = [", ".join(names[i : i + per_line]) for i in range(0, len(names), per_line)]
-    return "<br>".join(lines)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

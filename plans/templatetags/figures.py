@@ -34,6 +34,6 @@ def chart(chart: Chart) -> dict[str, Any]:
         "chart": chart,
         "data_id": f"{chart.id}-data",
         "figure_json": json_script(
-            chart.figure.to_dict(), f"{chart.id}-data", encoder=PlotlyJSONEncoder
+            chart.to_plotly(), f"{chart.id}-data", encoder=PlotlyJSONEncoder
         ),
     }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import (
     Case,
@@ -68,22 +70,48 @@ def countries_with_progress(today: dt.date | None = None) -> QuerySet[Any]:
 class SafeTableExport(TableExport):
     """A table export whose text cannot run as a spreadsheet formula (CSV/formula injection).
 
-    Text that a spreadsheet would read as a formula (starting with =, +, -, @ or a control character) gets a
-    leading apostrophe; numbers and dates are left alone.
+    CSV: a spreadsheet reads a cell as a formula when it starts with =, +, -, @ (or their full-width
+    forms, which some spreadsheets fold to ASCII), also after leading spaces, line breaks or a quote,
+    and a cell starting with a tab or carriage return can begin one. Such text gets a leading
+    apostrophe; numbers and dates are left alone.
+    XLSX: every text is written as a typed text cell, which no spreadsheet evaluates, so it is exported
+    exactly as it is, with no apostrophe.
     """
 
-    FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+    FORMULA_CHARACTERS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+    # What a spreadsheet may skip before it looks for a formula character.
+    SKIPPED = " \t\r\n\"'\u00a0\u3000"
 
     def table_to_dataset(self, table: Any, exclude_columns: Any, dataset_kwargs: Any = None) -> Any:
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        if self.format != "csv":
+            return dataset
         safe = Dataset(headers=dataset.headers, title=dataset.title)
         for row in dataset:
             safe.append([self.defuse(value) for value in row])
         return safe
 
+    def export(self) -> Any:
+        content = super().export()
+        if self.format != "xlsx":
+            return content
+        # openpyxl takes any text starting with "=" for a formula: make those text cells again.
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
     @classmethod
     def defuse(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith(cls.FORMULA_STARTS):
+        if not isinstance(value, str):
+            return value
+        stripped = value.lstrip(cls.SKIPPED)
+        if value.startswith(("\t", "\r")) or stripped[:1] in cls.FORMULA_CHARACTERS:
             return "'" + value
         return value
 
