@@ -16,12 +16,13 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Concat, LPad, StrIndex, Substr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django_tables2 import utils as tables_utils
-from django_tables2.data import TableQuerysetData
+from django_tables2.data import TableListData, TableQuerysetData
 from django_tables2.utils import OrderBy
 
 from plans import progress
@@ -130,6 +131,14 @@ class SqlSortedData(TableQuerysetData):
         self.data = self.data.alias(**needed).order_by(*ordering, "pk")
 
 
+class PresortedRows(TableListData):
+    """Rows already fetched and in the table's default order (a page that has them anyway passes them, and
+    saves a query, its count and the sort's SQL). Only the default order may be asked of them."""
+
+    def order_by(self, aliases: Any) -> None:
+        pass
+
+
 class SqlSortedTable(tables.Table):
     """A table over a queryset that sorts in SQL (see ``SqlSortedData``)."""
 
@@ -137,6 +146,22 @@ class SqlSortedTable(tables.Table):
         if isinstance(data, QuerySet):
             data = SqlSortedData(self.prepare(data))
         super().__init__(data, *args, **kwargs)
+
+    def rows_html(self) -> str:
+        """The rows of the current page as HTML: what the template's loop over ``row.items`` with
+        ``column.attrs.td`` wrote, with each column's cell attributes worked out once per table instead of
+        once per cell (a third of the time a country page took to render). No column of this site has
+        attributes that depend on the row."""
+        columns = list(self.columns)
+        cells = [format_html("<td {}>", column.attrs["td"].as_html()) for column in columns]
+        out = []
+        for row in self.paginated_rows:
+            out.append("<tr>")
+            for td, name in zip(cells, (column.name for column in columns), strict=True):
+                value = localize(template_localtime(row.get_cell(name)))
+                out.append(f"{td}{conditional_escape(value)}</td>")
+            out.append("</tr>\n")
+        return mark_safe("".join(out))  # each cell is escaped above
 
     def prepare(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Fetch what the cells need in the same query (select_related), whoever built the queryset."""

@@ -30,7 +30,7 @@ from plans.models import (
     Milestone,
     StatusUpdate,
 )
-from plans.tables import ActionTable
+from plans.tables import ActionTable, PresortedRows
 from plans.views.access import viewer_required
 from roadmap.models import Country, Goal, Indicator, natural_sort_key
 
@@ -205,22 +205,37 @@ def _country_body(request: HttpRequest, country: Country) -> tuple[str, bool]:
     if plan is not None and plan.is_drafted:
         context.update(_plan_context(plan, today))
         if plan.action_count:
-            context["goal_tables"] = _goal_tables(request, plan, context["goals"].values(), today)
+            context["goal_tables"] = _goal_tables(
+                request, plan, context["actions"], context["goals"].values(), today
+            )
     html = render_to_string("plans/includes/country_body.html", context, request=request)
     return html, plan is not None and plan.stage in DRAFTED_STAGES
 
 
 def _goal_tables(
-    request: HttpRequest, plan: ActionPlan, goals: Iterable[Goal], today: dt.date
+    request: HttpRequest,
+    plan: ActionPlan,
+    actions: list[Action],
+    goals: Iterable[Goal],
+    today: dt.date,
 ) -> list[tuple[Goal, ActionTable]]:
-    """The plan's actions in the actions list's table, one per goal, each sortable on its own."""
+    """The plan's actions in the actions list's table, one per goal, each sortable on its own.
+
+    In their default order (by code) a goal's actions come from ``actions``, which the page fetched for
+    its timeline already in that order; another sort asks the database."""
     out = []
     for goal in goals:
+        prefix = f"g{goal.number}-"
+        data: Any
+        if request.GET.get(f"{prefix}sort", "code") == "code":
+            data = PresortedRows([action for action in actions if action.goal_id == goal.pk])
+        else:
+            data = Action.objects.filter(plan=plan, goal=goal)
         table = ActionTable(
-            Action.objects.filter(plan=plan, goal=goal),
+            data,
             exclude=("country", "goal"),
             order_by=("code",),
-            prefix=f"g{goal.number}-",
+            prefix=prefix,
             today=today,
             empty_text="No actions under this goal.",
             attrs={"class": "data-table country-actions-table"},
