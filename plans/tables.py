@@ -20,7 +20,6 @@ from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 from django_tables2 import utils as tables_utils
 from django_tables2.data import TableListData, TableQuerysetData
 from django_tables2.utils import OrderBy
@@ -158,7 +157,7 @@ class SqlSortedTable(tables.Table):
         for row in self.paginated_rows:
             out.append("<tr>")
             for td, name in zip(cells, (column.name for column in columns), strict=True):
-                value = localize(template_localtime(row.get_cell(name)))
+                value = localize(row.get_cell(name))  # as {{ cell }} would (no cell is a datetime)
                 out.append(f"{td}{conditional_escape(value)}</td>")
             out.append("</tr>\n")
         return mark_safe("".join(out))  # each cell is escaped above
