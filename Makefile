@@ -6,7 +6,7 @@ PORT   ?= 8000
 DEBUG ?= 1
 export DEBUG
 
-.PHONY: run test lint install install-test bench clean
+.PHONY: run test lint install install-test bench soak clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ clean:
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The site under 50 simulated users for SOAK_SECONDS (default 600) on PostgreSQL: scripts/soak.py.
+SOAK_SECONDS ?= 600
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roadmap_soak
+soak: install
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_DATABASE_URL=$(SOAK_DATABASE_URL) $(PY) scripts/soak.py $(SOAK_ARGS)
