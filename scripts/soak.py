@@ -441,7 +441,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=int(os.environ.get("SOAK_USERS") or 50))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SOAK_PORT") or 8108))
     parser.add_argument(
-        "--pause", type=float, nargs=2, default=(0.5, 2.0), help="think time, seconds"
+        "--pause", type=float, nargs=2, default=(1.0, 5.0), help="think time between tasks, seconds"
     )
     parser.add_argument(
         "--database", default=os.environ.get("SOAK_DATABASE_URL") or DEFAULT_DATABASE
@@ -495,7 +495,7 @@ def main() -> None:
     report = render(result, stored, failures, args)
     print(report)
     write_section(args.output, report)
-    log(f"wrote the soak section of {args.output.relative_to(ROOT)}")
+    log(f"wrote the soak section of {args.output}")
     if failures:
         sys.exit("soak failed:\n- " + "\n- ".join(failures))
 
