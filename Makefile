@@ -14,7 +14,7 @@ export DEBUG
 # npm. `make run` does without it and serves the full bundle of the plotly package.
 PLOTLY_BUNDLE := build/plotly/dist/plotly.min.js
 
-.PHONY: run test lint install install-test bench clean plotly-bundle fault-drill backup-drill
+.PHONY: run test lint install install-test bench clean plotly-bundle fault-drill backup-drill soak
 
 $(VENV)/bin/python:
 	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(SUPPORTED)' 2>/dev/null; then \
@@ -69,3 +69,9 @@ fault-drill: install
 
 backup-drill: install
 	$(PY) scripts/backup_drill.py
+
+# The site under 50 simulated users for SOAK_SECONDS (default 600) on PostgreSQL: scripts/soak.py.
+SOAK_SECONDS ?= 600
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roadmap_soak
+soak: install
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_DATABASE_URL=$(SOAK_DATABASE_URL) $(PY) scripts/soak.py $(SOAK_ARGS)

@@ -16,12 +16,12 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django_tables2 import utils as tables_utils
-from django_tables2.data import TableQuerysetData
+from django_tables2.data import TableListData, TableQuerysetData
 from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import OrderBy
 
@@ -130,6 +130,12 @@ class FastRows(BoundRows):
         # The site's tables pin no rows (BoundRows.pinned_data).
         for record in self.data:
             yield FastRow(record, table=self.table)
+class PresortedRows(TableListData):
+    """Rows already fetched and in the table's default order (a page that has them anyway passes them, and
+    saves a query, its count and the sort's SQL). Only the default order may be asked of them."""
+
+    def order_by(self, aliases: Any) -> None:
+        pass
 
 
 class SqlSortedTable(tables.Table):
@@ -147,6 +153,22 @@ class SqlSortedTable(tables.Table):
                 bound_column.value = column.render
             bound_column.render = CellCaller(bound_column.render)
             bound_column.value = CellCaller(bound_column.value)
+
+    def rows_html(self) -> str:
+        """The rows of the current page as HTML: what the template's loop over ``row.items`` with
+        ``column.attrs.td`` wrote, with each column's cell attributes worked out once per table instead of
+        once per cell (a third of the time a country page took to render). No column of this site has
+        attributes that depend on the row."""
+        columns = list(self.columns)
+        cells = [format_html("<td {}>", column.attrs["td"].as_html()) for column in columns]
+        out = []
+        for row in self.paginated_rows:
+            out.append("<tr>")
+            for td, name in zip(cells, (column.name for column in columns), strict=True):
+                value = localize(row.get_cell(name))  # as {{ cell }} would (no cell is a datetime)
+                out.append(f"{td}{conditional_escape(value)}</td>")
+            out.append("</tr>\n")
+        return mark_safe("".join(out))  # each cell is escaped above
 
     def prepare(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Fetch what the cells need in the same query (select_related), whoever built the queryset."""

@@ -130,6 +130,15 @@ def test_every_chart_has_a_title_axis_titles_and_a_table(chart: charts.Chart) ->
 
 
 @pytest.mark.parametrize("chart", every_chart(), ids=lambda c: c.id)
+def test_every_chart_is_a_valid_plotly_figure(chart: charts.Chart) -> None:
+    """The builders skip Plotly's validation for speed (charts.base.figure); here it runs in full."""
+    import plotly.graph_objects as go
+
+    validated = go.Figure(chart.figure.to_dict())  # raises ValueError on an invalid property
+    assert validated.to_dict() == chart.figure.to_dict()
+
+
+@pytest.mark.parametrize("chart", every_chart(), ids=lambda c: c.id)
 def test_every_chart_uses_svg_traces_with_hover_text(chart: charts.Chart) -> None:
     for trace in chart.figure.data:
         assert trace.type in {"bar", "scatter", "heatmap"}  # no WebGL: it needs unsafe-eval

@@ -18,7 +18,7 @@ from tests.builders import make_action, make_plan
 from tests.conftest import DEMO_AS_OF
 
 pytestmark = pytest.mark.django_db
-QUERY_BUDGET = 6  # session, user, two permission look-ups, demo banner, the countries
+QUERY_BUDGET = 7  # session, user, two permission look-ups, demo banner, data version, the countries
 
 
 def rows(response) -> list:  # type: ignore[no-untyped-def]

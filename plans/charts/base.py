@@ -106,8 +106,12 @@ class Chart:
 
 
 def figure(title: str, height: int, **layout: object) -> go.Figure:
+    """A figure in the project template. Plotly's validation of every property is off: it was most of
+    the time a page took to build its figures after a write; tests/test_charts.py validates each figure
+    the site draws instead (``validated``)."""
     return go.Figure(
-        layout={"template": TEMPLATE, "title": {"text": title}, "height": height, **layout}
+        layout={"template": TEMPLATE, "title": {"text": title}, "height": height, **layout},
+        _validate=False,
     )
 
 

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,21 +20,20 @@ from django.utils.timesince import timesince
 from django_tables2 import RequestConfig
 
 from plans import changes, charts, progress
+from plans.caching import cached_fragment, query_part
 from plans.choices import Stage
 from plans.models import (
     Action,
     ActionPlan,
-    DataVersion,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
     StatusUpdate,
 )
-from plans.tables import ActionTable
+from plans.tables import ActionTable, PresortedRows
 from plans.views.access import viewer_required
 from roadmap.models import Country, Goal, Indicator
 
-DASHBOARD_CACHE_SECONDS = 24 * 3600
 GOAL_TABLE_ROWS = 50  # a goal with more actions pages, so the page's cost stays bounded
 LATEST = 8  # rows in the "most overdue" and "latest updates" lists
 SOON = dt.timedelta(days=90)
@@ -47,14 +45,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     Drawing four figures costs far more than the page's framework overhead, and every figure depends only
     on the plan data and today's date (overdue). The cache key holds the data version, which every write
-    bumps in its own transaction, so all server processes show a change on their next request.
+    bumps in its own transaction, so all server processes show a change on their next request
+    (plans/caching.py).
     """
     today = timezone.localdate()
-    key = f"dashboard:{DataVersion.current()}:{today.isoformat()}"
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today))
-        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    body = cached_fragment(
+        "dashboard",
+        request,
+        lambda: render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today)),
+    )
     return render(request, "plans/dashboard.html", {"body": body})
 
 
@@ -168,18 +167,34 @@ def _trend(drafted: list[ActionPlan], today: dt.date) -> charts.Chart:
 
 @viewer_required
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
+    """A country page: its body (figures, tables, lists) cached as HTML like the dashboard's, per query
+    string (each goal table sorts and pages on its own)."""
+    country = get_object_or_404(Country, iso3=iso3.upper())
+    if iso3 != iso3.lower():
+        return redirect(country, permanent=True)
+    body, has_charts = cached_fragment(
+        "country",
+        request,
+        lambda: _country_body(request, country),
+        parts=[country.iso3, query_part(request)],
+    )
+    return render(
+        request,
+        "plans/country.html",
+        {"country": country, "body": body, "has_charts": has_charts},
+    )
+
+
+def _country_body(request: HttpRequest, country: Country) -> tuple[str, bool]:
+    """The country page's body as HTML, and whether it holds charts (the page then loads plotly.js)."""
     today = timezone.localdate()
-    # The plan brings its country along; a state without a current plan costs one more query.
     plan = (
         ActionPlan.objects.current()
-        .filter(country__iso3=iso3.upper())
+        .filter(country=country)
         .with_progress(today)
         .select_related("country")
         .first()
     )
-    country = plan.country if plan is not None else get_object_or_404(Country, iso3=iso3.upper())
-    if iso3 != iso3.lower():
-        return redirect(country, permanent=True)
     context: dict[str, Any] = {
         "country": country,
         "plan": plan,
@@ -190,21 +205,37 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     if plan is not None and plan.is_drafted:
         context.update(_plan_context(plan, today))
         if plan.action_count:
-            context["goal_tables"] = _goal_tables(request, plan, context["goals"].values(), today)
-    return render(request, "plans/country.html", context)
+            context["goal_tables"] = _goal_tables(
+                request, plan, context["actions"], context["goals"].values(), today
+            )
+    html = render_to_string("plans/includes/country_body.html", context, request=request)
+    return html, plan is not None and plan.is_drafted
 
 
 def _goal_tables(
-    request: HttpRequest, plan: ActionPlan, goals: Iterable[Goal], today: dt.date
+    request: HttpRequest,
+    plan: ActionPlan,
+    actions: list[Action],
+    goals: Iterable[Goal],
+    today: dt.date,
 ) -> list[tuple[Goal, ActionTable]]:
-    """The plan's actions in the actions list's table, one per goal, each sortable on its own."""
+    """The plan's actions in the actions list's table, one per goal, each sortable on its own.
+
+    In their default order (by code) a goal's actions come from ``actions``, which the page fetched for
+    its timeline already in that order; another sort asks the database."""
     out = []
     for goal in goals:
+        prefix = f"g{goal.number}-"
+        data: Any
+        if request.GET.get(f"{prefix}sort", "code") == "code":
+            data = PresortedRows([action for action in actions if action.goal_id == goal.pk])
+        else:
+            data = Action.objects.filter(plan=plan, goal=goal)
         table = ActionTable(
-            Action.objects.filter(plan=plan, goal=goal),
+            data,
             exclude=("country", "goal"),
             order_by=("code",),
-            prefix=f"g{goal.number}-",
+            prefix=prefix,
             today=today,
             empty_text="No actions under this goal.",
             attrs={"class": "data-table country-actions-table"},

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.views import FilterView
@@ -33,6 +34,7 @@ from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
 from plans import changes, progress
+from plans.caching import cached_fragment, query_part
 from plans.choices import STAGE_DATE_FIELDS, Stage
 from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
@@ -131,6 +133,22 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
     export_name = "roadmap"
     request: HttpRequest
 
+    body_template: str  # the page's body, cached as HTML (plans/caching.py)
+    fragment_name: str
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The page around its body; the body comes from the cache while the data, the date, the language,
+        the reader's view of the data and the query string are the same. Exports are built each time."""
+        if self.export_format:
+            return super().get(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+
+        def build() -> str:
+            response = super(ListPage, self).get(request, *args, **kwargs)  # type: ignore[misc]
+            return str(response.rendered_content)
+
+        body = cached_fragment(self.fragment_name, request, build, parts=[query_part(request)])
+        return render(request, self.template_name, {"body": body})  # type: ignore[attr-defined]
+
     @cached_property
     def export_format(self) -> str | None:
         requested = self.request.GET.get(self.export_trigger_param)
@@ -153,13 +171,16 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
                 dataset_kwargs={"title": context["table"].label},
             )
             return exporter.response(filename=self.get_export_filename(self.export_format))
-        # Past ExportMixin, whose own check would accept formats this site does not offer.
-        return super(ExportMixin, self).render_to_response(context, **kwargs)  # type: ignore[misc]
+        # The body only (see get()), past ExportMixin, whose own check would accept formats this site
+        # does not offer.
+        return TemplateResponse(self.request, self.body_template, context)
 
 
 class CountryList(ListPage, SingleTableView):
     table_class = CountryTable
     template_name = "plans/countries.html"
+    body_template = "plans/includes/countries_body.html"
+    fragment_name = "countries"
     table_pagination = False
     export_name = "roadmap-countries"
 
@@ -179,6 +200,8 @@ class ActionList(ListPage, SingleTableMixin, FilterView):
     table_class = ActionTable
     filterset_class = ActionFilterSet
     template_name = "plans/actions.html"
+    body_template = "plans/includes/actions_body.html"
+    fragment_name = "actions"
     paginator_class = PageSizePaginator
     table_pagination = {"per_page": DEFAULT_PAGE_SIZE}
     export_name = "roadmap-actions"
