@@ -130,6 +130,8 @@ class FastRows(BoundRows):
         # The site's tables pin no rows (BoundRows.pinned_data).
         for record in self.data:
             yield FastRow(record, table=self.table)
+
+
 class PresortedRows(TableListData):
     """Rows already fetched and in the table's default order (a page that has them anyway passes them, and
     saves a query, its count and the sort's SQL). Only the default order may be asked of them."""
