@@ -131,6 +131,9 @@ def _who(record: Any) -> str:
 class Row:
     """One row of the combined history query, with the model's field names as attributes."""
 
+    def __getattr__(self, name: str) -> Any:  # the columns, set in __init__
+        raise AttributeError(name)
+
     def __init__(self, values: dict[str, Any], prefix: str):
         cut = len(prefix) + 2
         for name, value in values.items():

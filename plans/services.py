@@ -287,11 +287,17 @@ def record_status_update(
         locked = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
         if expected_version is not None and locked.version != expected_version:
             newer = locked.updates.select_related("author").order_by("-recorded_at", "-pk").first()
-            raise Conflict(
-                _("Someone else updated this action after the form was loaded."),
-                current=locked,
-                newer=newer,
+            message = (
+                _("%(who)s changed it at %(when)s to %(status)s.")
+                % {
+                    "who": _who(newer.author),
+                    "when": _when(newer.recorded_at),
+                    "status": newer.get_to_status_display(),
+                }
+                if newer is not None
+                else _("Someone else updated this action after the form was loaded.")
             )
+            raise Conflict(message, current=locked, newer=newer)
         update = StatusUpdate(
             action=locked,
             from_status=locked.status,
@@ -357,10 +363,23 @@ def _set_completed(
     with transaction.atomic():
         locked = _lock(milestone)
         if expected is not UNCHECKED and locked.completed_on != expected:
-            raise Conflict(
-                _("Someone else changed this milestone after the form was loaded."),
-                current=locked,
+            latest: Any = locked.history.select_related("history_user").first()  # type: ignore[attr-defined]
+            state = (
+                _("done on %(day)s") % {"day": _day(locked.completed_on)}
+                if locked.completed_on
+                else _("open")
             )
+            message = (
+                _("%(who)s changed it at %(when)s to %(state)s.")
+                % {
+                    "who": _who(latest.history_user),
+                    "when": _when(latest.history_date),
+                    "state": state,
+                }
+                if latest is not None
+                else _("Someone else changed this milestone after the form was loaded.")
+            )
+            raise Conflict(message, current=locked, newer=latest)
         if completed_on is not None and completed_on > timezone.localdate():
             raise ValidationError({"completed_on": _("The date cannot be in the future.")})
         locked.completed_on = completed_on
@@ -404,8 +423,12 @@ def record_kpi_value(
         )
         if standing is not None and seen is not None and standing.pk > seen:
             raise Conflict(
-                _("Someone else entered a value for %(year)s after the form was loaded.")
-                % {"year": year},
+                _("%(who)s changed it at %(when)s to %(value)s.")
+                % {
+                    "who": _who(standing.author),
+                    "when": _when(standing.recorded_at),
+                    "value": _number(standing.value),
+                },
                 current=locked,
                 newer=standing,
             )
@@ -435,17 +458,22 @@ def record_kpi_value(
 
 
 def _check_kpi_value(kpi: IndicatorTarget, value: IndicatorValue) -> None:
+    check_kpi_value(kpi=kpi, year=value.year, value=value.value)
+
+
+def check_kpi_value(*, kpi: IndicatorTarget, year: int, value: Decimal) -> None:
+    """The rules a KPI value keeps whoever enters it: from the baseline year on, within its unit."""
     errors: dict[str, str] = {}
-    if value.year < kpi.baseline_year:
+    if year < kpi.baseline_year:
         errors["year"] = _("The year cannot be before the baseline year %(year)s.") % {
             "year": kpi.baseline_year
         }
     unit = kpi.indicator.unit
-    if unit == Indicator.Unit.YES_NO and value.value not in (0, 1):
+    if unit == Indicator.Unit.YES_NO and value not in (0, 1):
         errors["value"] = _("A yes/no KPI takes 1 for yes or 0 for no.")
-    elif unit == Indicator.Unit.PERCENT and not 0 <= value.value <= 100:
+    elif unit == Indicator.Unit.PERCENT and not 0 <= value <= 100:
         errors["value"] = _("A percentage must be between 0 and 100.")
-    elif unit == Indicator.Unit.COUNT and value.value < 0:
+    elif unit == Indicator.Unit.COUNT and value < 0:
         errors["value"] = _("A count cannot be negative.")
     if errors:
         raise ValidationError(errors)
@@ -601,3 +629,22 @@ def delete_plans(plans: models.QuerySet[ActionPlan], *, by: Any, via: str) -> in
             rows._raw_delete(rows.db)  # type: ignore[attr-defined]
         bump()
     return len(plan_ids)
+
+
+# --- Accounts: their names appear in cached figures ------------------------------------------------
+
+
+def save_user(user: Any, *, by: Any, via: str) -> Any:
+    """Save an account (a rename in the admin) and move the data version: the dashboard's cached
+    "latest updates" name their authors."""
+    with transaction.atomic():
+        user.save()
+        bump()
+    return user
+
+
+def delete_user(user: Any, *, by: Any, via: str) -> None:
+    """Delete an account; the history keeps its entries, without a name."""
+    with transaction.atomic():
+        user.delete()
+        bump()
