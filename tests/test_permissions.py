@@ -32,6 +32,7 @@ TO_ADMIN_SIGN_IN = "to admin sign-in"  # 302 to /admin/login/ (which sends on to
 SIGNED_OUT = "signed out"  # 302 to /accounts/login/, which says "You have signed out."
 TO_ACTION = "to the action page"  # 302 to /actions/<id>/
 READ_ONLY_POST = "read page"  # 200 or 405: the page ignores or refuses the POST; nothing changes
+START_AGAIN = "start again"  # 302 to /accounts/login/: the code step without a password step first
 
 
 @dataclass
@@ -127,6 +128,26 @@ ADDRESSES = [
         post=NOT_ALLOWED,
     ),
     Address(
+        # The code step of sign-in: only after the password step, whoever asks.
+        "accounts/login/code/",
+        lambda s: "/accounts/login/code/",
+        get=dict.fromkeys(PERSONAS, START_AGAIN),
+        post=dict.fromkeys(PERSONAS, START_AGAIN),
+    ),
+    # Two-factor sign-in, for everyone signed in. Without a device: the page offers to turn it on (an
+    # empty POST changes nothing), enrolment shows a new secret (an empty POST starts it again), and
+    # there are no new backup codes to show.
+    signed_in_everywhere("accounts/two-factor/", lambda s: "/accounts/two-factor/", OK, OK),
+    signed_in_everywhere(
+        "accounts/two-factor/enrol/", lambda s: "/accounts/two-factor/enrol/", OK, FOUND
+    ),
+    signed_in_everywhere(
+        "accounts/two-factor/backup-codes/",
+        lambda s: "/accounts/two-factor/backup-codes/",
+        FOUND,
+        FOUND,
+    ),
+    Address(
         "admin/",
         lambda s: "/admin/",
         get={ADMIN: OK} | dict.fromkeys([ANONYMOUS, PARTNER, IMPACS, NO_GROUP], TO_ADMIN_SIGN_IN),
@@ -188,6 +209,9 @@ def test_permission_matrix(address: Address, persona: str, method: str) -> None:
     if expected == TO_SIGN_IN:
         assert response.status_code == FOUND
         assert location.startswith("/accounts/login/?next=")
+    elif expected == START_AGAIN:
+        assert response.status_code == FOUND
+        assert location == "/accounts/login/"
     elif expected == SIGNED_OUT:
         assert response.status_code == FOUND
         assert location == "/accounts/login/"
