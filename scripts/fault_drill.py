@@ -409,6 +409,8 @@ def main() -> int:
         check_writes(database_url, tally)
     except (SmokeFailure, subprocess.CalledProcessError, OSError, ValueError) as exc:
         print(f"FAULT DRILL FAILED: {exc}", file=sys.stderr)
+        for problem in tally.problems[:10]:
+            print(f"      {problem}", file=sys.stderr)
         for name in ("stdout.log", "stderr.log"):
             path = logs / name
             if path.exists():

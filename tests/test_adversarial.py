@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from plans import services
 from plans.demo import DEMO_PASSWORD, create_demo_users
 from plans.models import IndicatorValue, Milestone, StatusUpdate
 from tests.builders import PASSWORD, make_action, make_plan
@@ -135,8 +136,7 @@ def drawn_texts(figure: dict[str, Any]) -> list[str]:
 def test_chart_labels_and_hover_text_never_carry_markup(partner_client: Client) -> None:
     hostile = '<a href="https://evil.example">click</a> & <b>bold</b>'
     plan = make_plan("JAM")
-    plan.country.name = hostile
-    plan.country.save()
+    services.update_country(country=plan.country, changes={"name": hostile}, by=None, via="admin")
     make_action(plan, code="<b>1.1</b>", title=hostile)
     pages = [partner_client.get("/"), partner_client.get("/countries/jam/")]
     figures = [

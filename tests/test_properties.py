@@ -229,6 +229,7 @@ PAGING = ["sort", "page", "per_page", "export"]
 
 
 @pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:Use '__' to separate path components:DeprecationWarning")
 @given(
     params=st.lists(
         st.tuples(st.sampled_from([*FILTERS, *PAGING]) | st.text(max_size=10), awkward),
