@@ -48,6 +48,7 @@ MIN_SHARE_OF_DASHBOARD = {1: 0.5, 100: 0.25}
 MAX_COLD_OVER_CACHED = 20.0
 COLD_PAGES = ["/", "/countries/jam/"]
 MAX_REPEAT_VISIT_BYTES = 50_000
+SOAK_MARKER, SOAK_END = "<!-- soak -->", "<!-- /soak -->"  # scripts/soak.py's section, kept
 
 
 # Throughput targets by group, one function each (branches add theirs): {name: (address, budgeted)}.
@@ -349,10 +350,20 @@ def main() -> None:
     report, failures = render(pages, load, page_urls, args, time.time() - started)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
+    args.output.write_text(report + kept_soak_section(args.output))
     log(f"wrote {args.output.relative_to(ROOT)}")
     if failures:
         sys.exit("budget missed:\n- " + "\n- ".join(failures))
+
+
+def kept_soak_section(path: Path) -> str:
+    """The section `make soak` (scripts/soak.py) wrote into the same file, kept as it is."""
+    text = path.read_text() if path.exists() else ""
+    if SOAK_MARKER not in text or SOAK_END not in text:
+        return ""
+    return (
+        "\n" + SOAK_MARKER + text.split(SOAK_MARKER, 1)[1].split(SOAK_END, 1)[0] + SOAK_END + "\n"
+    )
 
 
 def render(
