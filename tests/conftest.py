@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from plans.demo import DemoBuilder
@@ -17,8 +17,9 @@ DEMO_AS_OF = dt.date(2026, 11, 28)
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: the data version restarts with every test database."""
-    cache.clear()
+    """Each test starts with empty caches: the data version restarts with every test database."""
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture
