@@ -20,10 +20,12 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ AS_OF = "2026-11-28"  # fixed, so every run measures the same data
 SCALES = [1, 10, 100]
 THROUGHPUT_SCALES = [1, 100]
 CONNECTIONS = 8
+ROUNDS = 3
 
 # Budgets are ratios, so that they hold on any machine (and on one that others are loading).
 MAX_DASHBOARD_SLOWDOWN_AT_100X = 3.0
@@ -45,6 +48,7 @@ MIN_SHARE_OF_DASHBOARD = {1: 0.5, 100: 0.25}
 MAX_COLD_OVER_CACHED = 20.0
 COLD_PAGES = ["/", "/countries/jam/"]
 MAX_REPEAT_VISIT_BYTES = 50_000
+SOAK_MARKER, SOAK_END = "<!-- soak -->", "<!-- /soak -->"  # scripts/soak.py's section, kept
 
 
 # Throughput targets by group, one function each (branches add theirs): {name: (address, budgeted)}.
@@ -186,13 +190,33 @@ def fetch(
     url: str, cookie: str = "", encoding: str = "br, gzip"
 ) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers={"Cookie": cookie, "Accept-Encoding": encoding})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=300) as response:
         return response.status, dict(response.headers), response.read()
+
+
+def warm(url: str, cookie: str) -> None:
+    """Both workers build and cache the page before it is timed (each worker has its own cache, and a
+    cold page at 100x takes seconds): rounds of as many parallel requests as connections."""
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        for _ in range(3):
+            statuses = list(pool.map(lambda _: fetch(url, cookie)[0], range(CONNECTIONS)))
+            assert set(statuses) == {200}, (url, statuses)
+    wrk(url, cookie, 2)  # and imports, connections
 
 
 def wrk(url: str, cookie: str, seconds: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -220,16 +244,21 @@ def throughput_and_weight(url: str, scale: int, seconds: int, port: int) -> dict
     ceiling.parent.mkdir(parents=True, exist_ok=True)
     ceiling.write_bytes(html)
     result: dict[str, Any] = {}
+    targets = {name: path for group in THROUGHPUT_GROUPS for name, (path, _) in group().items()}
     with Gunicorn(url, port):
-        for group in THROUGHPUT_GROUPS:
-            for name, (path, _) in group().items():
-                status, _, _ = fetch(base + path, cookie)
-                assert status == 200, (path, status)
-                wrk(
-                    base + path, cookie, 2
-                )  # warm up: imports, connections and caches of both workers
-                log(f"wrk {scale}x {name} ({seconds} s)")
-                result[name] = wrk(base + path, cookie, seconds)
+        for path in targets.values():
+            warm(base + path, cookie)
+        # Rounds over every target, so that a change in the machine's other load falls on all alike.
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for n in range(ROUNDS):
+            log(f"wrk {scale}x round {n + 1} of {ROUNDS}: {len(targets)} targets, {seconds} s each")
+            for name, path in targets.items():
+                runs[name].append(wrk(base + path, cookie, seconds))
+        for name, measured in runs.items():
+            result[name] = {
+                "rps": round(statistics.mean(m["rps"] for m in measured), 1),
+                "errors": sum(m["errors"] for m in measured),
+            }
         if scale == 1:
             result["weight"] = page_weight(base, cookie)
     return result
@@ -286,7 +315,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=15, help="wrk duration per target")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per target and round")
     parser.add_argument(
         "--conditions",
         default=os.environ.get("BENCH_CONDITIONS", ""),
@@ -321,10 +350,20 @@ def main() -> None:
     report, failures = render(pages, load, page_urls, args, time.time() - started)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
+    args.output.write_text(report + kept_soak_section(args.output))
     log(f"wrote {args.output.relative_to(ROOT)}")
     if failures:
         sys.exit("budget missed:\n- " + "\n- ".join(failures))
+
+
+def kept_soak_section(path: Path) -> str:
+    """The section `make soak` (scripts/soak.py) wrote into the same file, kept as it is."""
+    text = path.read_text() if path.exists() else ""
+    if SOAK_MARKER not in text or SOAK_END not in text:
+        return ""
+    return (
+        "\n" + SOAK_MARKER + text.split(SOAK_MARKER, 1)[1].split(SOAK_END, 1)[0] + SOAK_END + "\n"
+    )
 
 
 def render(
@@ -450,9 +489,10 @@ def throughput_section(
     targets = {name: spec for group in THROUGHPUT_GROUPS for name, spec in group().items()}
     lines = [
         f"## Throughput (gunicorn, 2 workers, {engine}, DEBUG off; wrk {CONNECTIONS} connections, "
-        f"{args.seconds} s each, signed in)",
+        f"{ROUNDS} rounds of {args.seconds} s per page, signed in)",
         "",
-        "Requests per second, and in brackets the share of the cached dashboard's in the same run.",
+        "Requests per second (the mean of the rounds), and in brackets the share of the cached dashboard's "
+        "in the same run.",
         "",
         "| scale | " + " | ".join(targets) + " | errors |",
         "|---|" + "---:|" * (len(targets) + 1),

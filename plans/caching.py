@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from plans.models import DataVersion
 
 FRAGMENT_SECONDS = 24 * 3600  # a day: the date is in the key anyway
+cache = caches["fragments"]
 EVERYTHING = "all"
 
 User = AbstractBaseUser | AnonymousUser
@@ -51,16 +52,28 @@ def visibility_scope(user: User) -> str:
     return scope_of(None)
 
 
+class _Seen:
+    stamp = ""  # the data stamp this process last built or served a fragment for
+
+
 def fragment_key(name: str, *, scope: str, parts: Iterable[str] = ()) -> str:
     """The cache key of fragment ``name`` for readers of ``scope``, with the page's own ``parts``
-    (a country code, a query string...), at today's data version, date and language."""
+    (a country code, a query string...), at today's data version, date and language.
+
+    When the data version has moved since this process last looked, its fragments of older data can never
+    be served again: they are dropped at once (the cache is this process's own), so memory holds the
+    fragments of the current data only."""
+    stamp = data_stamp()
+    if stamp != _Seen.stamp:
+        cache.clear()
+        _Seen.stamp = stamp
     detail = "\x1f".join(parts)
     digest = hashlib.sha256(detail.encode()).hexdigest()[:24] if detail else "-"
     return ":".join(
         [
             "fragment",
             name,
-            data_stamp(),
+            stamp,
             timezone.localdate().isoformat(),
             get_language() or "-",
             hashlib.sha256(scope.encode()).hexdigest()[:16] if len(scope) > 40 else scope,

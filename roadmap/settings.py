@@ -214,7 +214,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "roadmap",
         "OPTIONS": {"MAX_ENTRIES": 500},
-    }
+    },
+    # Page bodies (plans/caching.py). Emptied by each process when it sees a new data version, so it only
+    # ever holds fragments of the current data and a worker's memory stays flat however often data changes.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "roadmap-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 # The plotly.js the chart pages load. Empty: the full bundle of the `plotly` package (all `make run`

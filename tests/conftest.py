@@ -7,7 +7,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
@@ -31,8 +31,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: the data version restarts with every test database."""
-    cache.clear()
+    """Each test starts with empty caches: the data version restarts with every test database."""
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture
