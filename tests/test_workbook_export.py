@@ -40,7 +40,13 @@ def test_partners_download_a_countrys_plan_as_a_workbook(
     # Real dates, codes as text, labels for statuses, drop-downs for goal, target and statuses.
     assert isinstance(actions["F2"].value, dt.datetime)
     assert isinstance(actions["A2"].value, str)
-    assert actions["I2"].value in {"Not started", "Limited progress", "Substantial progress", "Completed", "Not applicable"}
+    assert actions["I2"].value in {
+        "Not started",
+        "Limited progress",
+        "Substantial progress",
+        "Completed",
+        "Not applicable",
+    }
     validated = {str(v.sqref).split(":")[0] for v in actions.data_validations.dataValidation}
     assert {"B2", "C2", "H2", "I2"} <= validated
     assert book["Lists"].sheet_state == "hidden"
@@ -59,7 +65,7 @@ def test_a_state_without_a_plan_gets_the_same_workbook_empty(
 
 def test_text_that_looks_like_a_formula_stays_text(db: None, partner_client: Client) -> None:
     plan = make_plan()
-    make_action(plan, code="1.1", title="=HYPERLINK(\"http://evil\")")
+    make_action(plan, code="1.1", title='=HYPERLINK("http://evil")')
     book = load_workbook(io.BytesIO(partner_client.get("/countries/jam/plan.xlsx").content))
     cell = book["Actions"]["D2"]
     assert cell.data_type == "s"

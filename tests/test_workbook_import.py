@@ -87,7 +87,9 @@ def test_a_csv_renamed_xlsx_is_refused(demo: dict[str, int], impacs_client: Clie
 
 
 def test_a_pdf_renamed_xlsx_is_refused(demo: dict[str, int], impacs_client: Client) -> None:
-    assert "This is a PDF document" in refused(impacs_client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    assert "This is a PDF document" in refused(
+        impacs_client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"
+    )
 
 
 def test_a_file_that_is_no_workbook_is_refused(demo: dict[str, int], impacs_client: Client) -> None:
@@ -172,7 +174,9 @@ def test_an_unknown_indicator_is_located(demo: dict[str, int], impacs_client: Cl
 
 
 def test_formulas_are_refused_at_their_cell(demo: dict[str, int], impacs_client: Client) -> None:
-    page = refused(impacs_client, edited(exported(), lambda b: b["Actions"].__setitem__("G5", "=F5+30")))
+    page = refused(
+        impacs_client, edited(exported(), lambda b: b["Actions"].__setitem__("G5", "=F5+30"))
+    )
     assert "Actions!G5: a formula (=F5+30); type the value itself." in page
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -79,6 +80,8 @@ class Reference:
     indicators: set[str]
     action_codes: set[str] = field(default_factory=set)  # of the plan on file
     kpi_indicators: set[str] = field(default_factory=set)  # of the plan on file
+    units: dict[str, str] = field(default_factory=dict)  # indicator code -> unit
+    kpi_baseline_years: dict[str, int] = field(default_factory=dict)  # of the plan on file
 
     @classmethod
     def load(cls, plan: Any = None) -> Reference:
@@ -88,13 +91,18 @@ class Reference:
         ref = cls(
             goals=set(Goal.objects.values_list("number", flat=True)),
             targets=dict(Target.objects.values_list("code", "goal__number")),
-            indicators=set(Indicator.objects.values_list("code", flat=True)),
+            indicators=set(),
         )
+        ref.units = dict(Indicator.objects.values_list("code", "unit"))
+        ref.indicators = set(ref.units)
         if plan is not None:
             ref.action_codes = set(Action.objects.filter(plan=plan).values_list("code", flat=True))
-            ref.kpi_indicators = set(
-                IndicatorTarget.objects.filter(plan=plan).values_list("indicator__code", flat=True)
+            ref.kpi_baseline_years = dict(
+                IndicatorTarget.objects.filter(plan=plan).values_list(
+                    "indicator__code", "baseline_year"
+                )
             )
+            ref.kpi_indicators = set(ref.kpi_baseline_years)
         return ref
 
 
@@ -603,6 +611,13 @@ def _check_rows(out: Workbook, ref: Reference) -> None:
                 % {"title": row["title"], "code": code, "row": pairs[key].number},
             )
         pairs[key] = row
+        done = row["completed_on"]
+        if done and done > timezone.localdate():
+            out.problem(
+                schema.MILESTONES,
+                row.at("completed_on"),
+                _("done on %(day)s is in the future.") % {"day": done.isoformat()},
+            )
     kpis: dict[Any, Row] = {}
     for row in out.rows.get(schema.KPIS, []):
         code = row["indicator"]
@@ -641,3 +656,31 @@ def _check_rows(out: Workbook, ref: Reference) -> None:
                 % {"code": code, "year": year, "row": years[(code, year)].number},
             )
         years[(code, year)] = row
+        base = kpis[code]["baseline_year"] if code in kpis else ref.kpi_baseline_years.get(code)
+        if code and year and base and year < base:
+            out.problem(
+                schema.KPI_VALUES,
+                row.at("year"),
+                _("%(year)s is before the KPI's baseline year %(base)s.")
+                % {"year": year, "base": base},
+            )
+        _check_unit(out, row, ref.units.get(code or ""))
+
+
+def _check_unit(out: Workbook, row: Row, unit: str | None) -> None:
+    value = row["value"]
+    if value is None:
+        return
+    message = None
+    if unit == "yes_no" and value not in (0, 1):
+        message = _("%(code)s is a yes/no KPI: type 1 for yes or 0 for no, not %(value)s.")
+    elif unit == "percent" and not 0 <= value <= 100:
+        message = _("%(code)s is a percentage: %(value)s is not between 0 and 100.")
+    elif unit == "count" and value < 0:
+        message = _("%(code)s is a count: %(value)s is negative.")
+    if message:
+        out.problem(
+            schema.KPI_VALUES,
+            row.at("value"),
+            message % {"code": row["indicator"], "value": f"{value:f}"},
+        )
