@@ -145,7 +145,7 @@ def _preview(
         return _upload_page(request, country, form, changes)
     token = ""
     if not changes.is_empty:
-        token = _keep(request, country, data, name, version)
+        token = keep(request, country.iso3, data, name, version)
     return render(
         request,
         "plans/workbook_preview.html",
@@ -160,7 +160,8 @@ def _preview(
     )
 
 
-def _keep(request: HttpRequest, country: Country, data: bytes, name: str, version: int) -> str:
+def keep(request: HttpRequest, scope: str, data: bytes, name: str, version: int) -> str:
+    """Keep an uploaded file for its Apply: on disk under a random token, its hash in the session."""
     folder = upload_dir()
     now = time.time()
     for old in folder.iterdir():  # files of previews nobody applied
@@ -172,14 +173,26 @@ def _keep(request: HttpRequest, country: Country, data: bytes, name: str, versio
     kept[token] = {
         "sha256": hashlib.sha256(data).hexdigest(),
         "name": name,
-        "country": country.iso3,
+        "country": scope,
         "version": version,
     }
     request.session[SESSION_KEY] = kept
     return token
 
 
-def _forget(request: HttpRequest, token: str) -> None:
+def kept_file(request: HttpRequest, scope: str, token: str) -> tuple[bytes, dict[str, Any]] | None:
+    """The file kept for this token, if it is this user's, for this scope, and unchanged."""
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    path = upload_dir() / token if re.fullmatch(r"[\w-]+", token) else None
+    if not entry or path is None or not path.exists() or entry["country"] != scope:
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        return None
+    return data, entry
+
+
+def forget(request: HttpRequest, token: str) -> None:
     kept = request.session.get(SESSION_KEY, {})
     kept.pop(token, None)
     request.session[SESSION_KEY] = kept
@@ -188,19 +201,14 @@ def _forget(request: HttpRequest, token: str) -> None:
 
 
 def _apply(request: HttpRequest, country: Country, user: User, token: str) -> HttpResponse:
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    path = upload_dir() / token if re.fullmatch(r"[\w-]+", token) else None
-    data = path.read_bytes() if entry and path and path.exists() else None
-    if (
-        data is None
-        or entry["country"] != country.iso3
-        or hashlib.sha256(data).hexdigest() != entry["sha256"]
-    ):
+    found = kept_file(request, country.iso3, token)
+    if found is None:
         messages.error(request, _("This preview has expired; upload the workbook again."))
         return redirect("plan_import", iso3=country.iso3.lower())
+    data, entry = found
     name = entry["name"]
     if DataVersion.current() != entry["version"]:
-        _forget(request, token)
+        forget(request, token)
         messages.warning(
             request,
             _(
@@ -215,7 +223,7 @@ def _apply(request: HttpRequest, country: Country, user: User, token: str) -> Ht
             changes, by=user, via=f"import of {name}", expected_version=entry["version"]
         )
     except apply.Stale:
-        _forget(request, token)
+        forget(request, token)
         messages.warning(
             request,
             _(
@@ -229,7 +237,7 @@ def _apply(request: HttpRequest, country: Country, user: User, token: str) -> Ht
             _("Nothing was written: %(reason)s") % {"reason": failed},
         )
         return _preview(request, country, UploadForm(), data, name, status=400)
-    _forget(request, token)
+    forget(request, token)
     summary = ", ".join(f"{count} {kind}" for kind, count in done.items()) or _("no changes")
     messages.success(
         request,

@@ -12,10 +12,12 @@ as numbers when only one code fits. Anything else is a ``Problem`` located at it
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -219,47 +221,66 @@ def _merged(archive: zipfile.ZipFile, path: str) -> list[str]:
 
 def read_workbook(data: bytes, ref: Reference) -> Workbook:
     """Read and check a file; raise WorkbookRefused when it cannot be read at all."""
+    out = Workbook()
+    with open_workbook(data) as (archive, book):
+        _read_sheets(archive, book, out, ref)
+    if not out.problems:
+        _check_rows(out, ref)
+    return out
+
+
+@contextlib.contextmanager
+def open_workbook(data: bytes) -> Iterator[tuple[zipfile.ZipFile, Any]]:
+    """The checked archive and openpyxl's read-only workbook; any failure inside is WorkbookRefused."""
     archive = check_file(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds on a malformed file
         raise WorkbookRefused(_("The workbook is damaged and cannot be read.")) from error
-    out = Workbook()
     try:
-        names = {name.strip().casefold(): name for name in book.sheetnames}
-        for wanted in [schema.PLAN, *schema.TABLE_SHEETS]:
-            actual = names.get(wanted.casefold())
-            if actual is None:
-                out.problem(
-                    wanted,
-                    "",
-                    _("the sheet “%(sheet)s” is missing; export the workbook again to get it.")
-                    % {"sheet": wanted},
-                )
-                continue
-            sheet = book[actual]
-            merged = _merged(archive, sheet._worksheet_path)  # type: ignore[union-attr]
-            if merged:
-                out.problem(
-                    wanted,
-                    merged[0].split(":")[0],
-                    _("merged cells (%(range)s); unmerge them so that each value has its own cell.")
-                    % {"range": merged[0]},
-                )
-                continue
-            if wanted == schema.PLAN:
-                _read_plan(sheet, out)
-            else:
-                _read_table(sheet, wanted, out, ref)
+        yield archive, book
     except WorkbookRefused:
         raise
     except Exception as error:
         raise WorkbookRefused(_("The workbook is damaged and cannot be read.")) from error
     finally:
         book.close()
-    if not out.problems:
-        _check_rows(out, ref)
-    return out
+
+
+def find_sheet(archive: zipfile.ZipFile, book: Any, wanted: str, out: Workbook) -> Any:
+    """The sheet of that name (any case), or None with the problem recorded (missing or merged)."""
+    names = {name.strip().casefold(): name for name in book.sheetnames}
+    actual = names.get(wanted.casefold())
+    if actual is None:
+        out.problem(
+            wanted,
+            "",
+            _("the sheet “%(sheet)s” is missing; export the workbook again to get it.")
+            % {"sheet": wanted},
+        )
+        return None
+    sheet = book[actual]
+    merged = _merged(archive, sheet._worksheet_path)
+    if merged:
+        out.problem(
+            wanted,
+            merged[0].split(":")[0],
+            _("merged cells (%(range)s); unmerge them so that each value has its own cell.")
+            % {"range": merged[0]},
+        )
+        return None
+    return sheet
+
+
+def _read_sheets(archive: zipfile.ZipFile, book: Any, out: Workbook, ref: Reference) -> None:
+    for wanted in [schema.PLAN, *schema.TABLE_SHEETS]:
+        sheet = find_sheet(archive, book, wanted, out)
+        if sheet is None:
+            continue
+        if wanted == schema.PLAN:
+            _read_plan(sheet, out)
+        else:
+            _read_table(sheet, wanted, out, ref)
 
 
 def _cells(sheet: Any, name: str) -> Any:
@@ -327,8 +348,18 @@ def _read_plan(sheet: Any, out: Workbook) -> None:
             out.plan[found.field] = value
 
 
-def _read_table(sheet: Any, name: str, out: Workbook, ref: Reference) -> None:
-    columns = {c.header.casefold(): c for c in schema.COLUMNS[name]}
+def _read_table(
+    sheet: Any,
+    name: str,
+    out: Workbook,
+    ref: Any,
+    spec: list[schema.Column] | None = None,
+    convert: Any = None,
+) -> None:
+    """Read a table sheet whose header row names its columns (``spec``), converting each cell."""
+    spec = spec or schema.COLUMNS[name]
+    convert = convert or _field
+    columns = {c.header.casefold(): c for c in spec}
     rows = _cells(sheet, name)
     header = next(rows, None)
     positions: dict[int, Any] = {}
@@ -353,7 +384,7 @@ def _read_table(sheet: Any, name: str, out: Workbook, ref: Reference) -> None:
                 )
             else:
                 positions[cell.column - 1] = column
-    missing = [c.header for c in schema.COLUMNS[name] if c.required and c not in positions.values()]
+    missing = [c.header for c in spec if c.required and c not in positions.values()]
     if missing:
         out.problem(
             name,
@@ -382,7 +413,7 @@ def _read_table(sheet: Any, name: str, out: Workbook, ref: Reference) -> None:
             if _bad_cell(out, name, cell):
                 continue
             try:
-                record.values[column.field] = _field(name, column.field, raw, ref, out, record)
+                record.values[column.field] = convert(name, column.field, raw, ref, out, record)
             except ValueError as error:
                 out.problem(name, coordinate, str(error))
         records.append(record)
