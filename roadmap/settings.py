@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    # The change history of plan and reference data (plans/services.py records it).
+    "simple_history",
     "roadmap",
     "plans",
 ]

@@ -36,7 +36,7 @@ from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
 from plans.tables import DEFAULT_PAGE_SIZE, ActionTable, CountryTable, PageSizePaginator
 from plans.views.access import VIEW_PERMISSION, viewer_required
-from plans.views.updates import forms_for
+from plans.views.action_forms import forms_for
 from roadmap.models import Country, Indicator
 
 STAGE_DATE_FIELDS = {
@@ -210,16 +210,33 @@ class KpiContext:
         return f"{number} %" if unit == Indicator.Unit.PERCENT else number
 
 
+def action_queryset() -> QuerySet[Action]:
+    return Action.objects.select_related("plan__country", "goal", "target")
+
+
+def page_kpis(action: Action) -> QuerySet[IndicatorTarget]:
+    """The national KPIs the action page shows: its plan's KPIs of its goal.
+
+    A KPI value may be entered through an action's page only for one of these.
+    """
+    return IndicatorTarget.objects.filter(plan=action.plan_id, indicator__goal=action.goal_id)
+
+
 @viewer_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_object_or_404(
-        Action.objects.select_related("plan__country", "goal", "target"), pk=pk
-    )
+    action = get_object_or_404(action_queryset(), pk=pk)
+    return render(request, "plans/action_detail.html", action_context(request, action))
+
+
+def action_context(
+    request: HttpRequest, action: Action, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything the action page shows; ``bound`` holds the forms of a POST that failed."""
     latest = (
         IndicatorValue.objects.in_force().filter(indicator_target=OuterRef("pk")).order_by("-year")
     )
     kpis = (
-        IndicatorTarget.objects.filter(plan=action.plan_id, indicator__goal=action.goal_id)
+        page_kpis(action)
         .select_related("indicator")
         .annotate(
             latest_value=Subquery(latest.values("value")[:1]),
@@ -236,6 +253,8 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kpis": [KpiContext(k, k.latest_value, k.latest_year) for k in kpis],
         "today": timezone.localdate(),
         "explanation": progress.EXPLANATION,
+        # The page answers the update forms' POSTs too: the navigation still shows "Actions".
+        "nav_section": "actions",
     }
-    context.update(forms_for(request, action))
-    return render(request, "plans/action_detail.html", context)
+    context.update(forms_for(request, action, bound))
+    return context
