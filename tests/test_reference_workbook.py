@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from typing import Any
 
@@ -15,10 +14,6 @@ from tests.builders import goal, make_indicator
 from tests.workbook_support import edited, snapshot, upload
 
 URL = "/admin/reference-workbook/import/"
-needs_services = pytest.mark.skipif(
-    importlib.util.find_spec("plans.services") is None,
-    reason="needs the write module plans/services.py (branch acct)",
-)
 
 
 @pytest.fixture
@@ -85,7 +80,6 @@ def test_the_preview_shows_new_and_changed_rows_and_errors_at_their_cell(
     assert snapshot() == before
 
 
-@needs_services
 def test_apply_writes_the_changes(reference: None, admin_user_client: Client) -> None:
     def change(book: Any) -> None:
         book["Targets"].append([2, "2.1", "Secure the borders"])

@@ -11,7 +11,6 @@ reporting branch, for national focal points): nothing here is needed to read it.
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from plans import services
 from plans.models import (
     Action,
     ActionPlan,
@@ -41,11 +41,6 @@ class ApplyFailed(Exception):
     """A write was refused (validation or a conflict); the transaction was rolled back."""
 
 
-def services() -> Any:
-    # Imported when used: the module is branch acct's (see TEAM.md "The write module").
-    return importlib.import_module("plans.services")
-
-
 def apply_changes(
     changes: diff.ChangeSet, *, by: User | None, via: str, expected_version: int | None = None
 ) -> Counter[str]:
@@ -58,16 +53,13 @@ def apply_changes(
                 locked = DataVersion.objects.select_for_update().filter(pk=1).first()
                 if (locked.number if locked else 0) != expected_version:
                     raise Stale
-            return _write(changes, services(), by=by, via=via)
+            return _write(changes, services, by=by, via=via)
     except Stale:
         raise
     except ValidationError as error:
         raise ApplyFailed(_describe(error)) from error
-    except Exception as error:
-        conflict = getattr(services(), "Conflict", None)
-        if conflict is not None and isinstance(error, conflict):
-            raise ApplyFailed(str(error)) from error
-        raise
+    except services.Conflict as error:
+        raise ApplyFailed(str(error)) from error
 
 
 def _describe(error: ValidationError) -> str:

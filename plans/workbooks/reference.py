@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl.styles import Alignment, Font
 
+from plans import services
 from plans.models import DataVersion
 from plans.workbooks import diff, export, read, schema
-from plans.workbooks.apply import ApplyFailed, Stale, _describe, services
+from plans.workbooks.apply import ApplyFailed, Stale, _describe
 from roadmap.models import Goal, Indicator, Target, dotted_code_validator, natural_sort_key
 
 TARGETS = "Targets"
@@ -234,7 +235,7 @@ def apply_reference(
     """Write every change or none, through the write module."""
     if changes.problems:
         raise ApplyFailed(_("The file has errors; nothing was written."))
-    s = services()
+    s = services
     done: Counter[str] = Counter()
     goals = {g.number: g for g in Goal.objects.all()}
     try:
