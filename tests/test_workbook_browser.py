@@ -3,7 +3,6 @@ value, upload it, see both changes old -> new in the preview, apply, and see the
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path

@@ -12,7 +12,7 @@ reporting branch, for national focal points): nothing here is needed to read it.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -80,93 +80,105 @@ def _resolve(values: dict[str, Any], goals: dict[int, Goal], targets: dict[str, 
         values["target"] = targets[values["target"]] if values["target"] else None
 
 
+C = TypeVar("C", bound=diff.Change)
+
+
+def _of(changes: diff.ChangeSet, kind: type[C]) -> list[C]:
+    return [c for c in changes.changes if isinstance(c, kind)]
+
+
 def _write(changes: diff.ChangeSet, s: Any, *, by: User | None, via: str) -> Counter[str]:
     done: Counter[str] = Counter()
     goals = {g.number: g for g in Goal.objects.all()}
     targets = {t.code: t for t in Target.objects.all()}
     indicators = {i.code: i for i in Indicator.objects.all()}
-    of = {kind: [c for c in changes.changes if isinstance(c, kind)] for kind in KINDS}
 
     plan: ActionPlan | None = None
-    if of[diff.PlanCreate]:
-        fields = _new(of[diff.PlanCreate][0])
+    if _of(changes, diff.PlanCreate):
+        fields = _new(_of(changes, diff.PlanCreate)[0])
         plan = s.create_plan(by=by, via=via, country_id=changes.country_id, **fields)
         done["plan"] += 1
     elif changes.plan_id is not None:
         plan = ActionPlan.objects.get(pk=changes.plan_id)
-    for change in of[diff.PlanUpdate]:
+    for plan_update in _of(changes, diff.PlanUpdate):
         assert plan is not None
-        s.update_plan(plan=plan, changes=_new(change), by=by, via=via)
+        s.update_plan(plan=plan, changes=_new(plan_update), by=by, via=via)
         done["plan"] += 1
     if plan is None:
         return done
 
     new_actions = []
-    for change in of[diff.ActionCreate]:
-        values = _new(change)
+    for action_create in _of(changes, diff.ActionCreate):
+        values = _new(action_create)
         _resolve(values, goals, targets)
-        new_actions.append(Action(plan=plan, code=change.key, **values))
+        new_actions.append(Action(plan=plan, code=action_create.key, **values))
     if new_actions:
         s.bulk_create(Action, new_actions, by=by, via=via)
         done["actions"] += len(new_actions)
 
-    updates = of[diff.ActionUpdate]
-    statuses = of[diff.StatusChange]
+    updates = _of(changes, diff.ActionUpdate)
+    statuses = _of(changes, diff.StatusChange)
     actions = Action.objects.in_bulk([c.action_id for c in updates + statuses])
-    for change in updates:
-        values = _new(change)
+    for action_update in updates:
+        values = _new(action_update)
         _resolve(values, goals, targets)
-        s.update_action(action=actions[change.action_id], changes=values, by=by, via=via)
+        s.update_action(action=actions[action_update.action_id], changes=values, by=by, via=via)
         done["actions"] += 1
-    for change in statuses:
-        action = Action.objects.get(pk=change.action_id) if updates else actions[change.action_id]
+    for status in statuses:
+        action = Action.objects.get(pk=status.action_id) if updates else actions[status.action_id]
         s.record_status_update(
             action=action,
-            to_status=change.to_status,
-            reported_on=change.reported_on or timezone.localdate(),
-            note=change.note,
+            to_status=status.to_status,
+            reported_on=status.reported_on or timezone.localdate(),
+            note=status.note,
             by=by,
             via=via,
-            expected_version=change.version,
+            expected_version=status.version,
         )
         done["status updates"] += 1
 
     codes = dict(Action.objects.filter(plan=plan).values_list("code", "pk"))
     new_milestones = [
-        Milestone(action_id=codes[change.action_code], **_new(change))
-        for change in of[diff.MilestoneCreate]
+        Milestone(action_id=codes[milestone_create.action_code], **_new(milestone_create))
+        for milestone_create in _of(changes, diff.MilestoneCreate)
     ]
     if new_milestones:
         s.bulk_create(Milestone, new_milestones, by=by, via=via)
         done["milestones"] += len(new_milestones)
     milestones = Milestone.objects.in_bulk(
-        [c.milestone_id for c in of[diff.MilestoneUpdate] + of[diff.MilestoneDone]]
+        [
+            c.milestone_id
+            for c in _of(changes, diff.MilestoneUpdate) + _of(changes, diff.MilestoneDone)
+        ]
     )
-    for change in of[diff.MilestoneUpdate]:
+    for milestone_update in _of(changes, diff.MilestoneUpdate):
         s.update_milestone(
-            milestone=milestones[change.milestone_id], changes=_new(change), by=by, via=via
-        )
-        done["milestones"] += 1
-    for change in of[diff.MilestoneDone]:
-        s.complete_milestone(
-            milestone=Milestone.objects.get(pk=change.milestone_id),
-            completed_on=change.completed_on,
+            milestone=milestones[milestone_update.milestone_id],
+            changes=_new(milestone_update),
             by=by,
             via=via,
-            expected_completed_on=change.was,
+        )
+        done["milestones"] += 1
+    for milestone_done in _of(changes, diff.MilestoneDone):
+        s.complete_milestone(
+            milestone=Milestone.objects.get(pk=milestone_done.milestone_id),
+            completed_on=milestone_done.completed_on,
+            by=by,
+            via=via,
+            expected_completed_on=milestone_done.was,
         )
         done["milestones"] += 1
 
     new_kpis = [
-        IndicatorTarget(plan=plan, indicator=indicators[change.indicator], **_new(change))
-        for change in of[diff.KpiCreate]
+        IndicatorTarget(plan=plan, indicator=indicators[kpi_create.indicator], **_new(kpi_create))
+        for kpi_create in _of(changes, diff.KpiCreate)
     ]
     if new_kpis:
         s.bulk_create(IndicatorTarget, new_kpis, by=by, via=via)
         done["KPIs"] += len(new_kpis)
-    kpis = IndicatorTarget.objects.in_bulk([c.kpi_id for c in of[diff.KpiUpdate]])
-    for change in of[diff.KpiUpdate]:
-        s.update_kpi(kpi=kpis[change.kpi_id], changes=_new(change), by=by, via=via)
+    kpis = IndicatorTarget.objects.in_bulk([c.kpi_id for c in _of(changes, diff.KpiUpdate)])
+    for kpi_update in _of(changes, diff.KpiUpdate):
+        s.update_kpi(kpi=kpis[kpi_update.kpi_id], changes=_new(kpi_update), by=by, via=via)
         done["KPIs"] += 1
 
     by_code = {
@@ -186,37 +198,22 @@ def _write(changes: diff.ChangeSet, s: Any, *, by: User | None, via: str) -> Cou
             author=by,
             recorded_at=now,
         )
-        for c in of[diff.KpiValue]
+        for c in _of(changes, diff.KpiValue)
         if not c.correction
     ]
     if new_values:
         s.bulk_create(IndicatorValue, new_values, by=by, via=via)
         done["KPI values"] += len(new_values)
-    for change in of[diff.KpiValue]:
-        if change.correction:
+    for kpi_value in _of(changes, diff.KpiValue):
+        if kpi_value.correction:
             s.record_kpi_value(
-                kpi=by_code[change.indicator],
-                year=change.year,
-                value=change.value,
-                note=change.note,
+                kpi=by_code[kpi_value.indicator],
+                year=kpi_value.year,
+                value=kpi_value.value,
+                note=kpi_value.note,
                 by=by,
                 via=via,
                 correction=True,
             )
             done["KPI values"] += 1
     return done
-
-
-KINDS: list[type[diff.Change]] = [
-    diff.PlanCreate,
-    diff.PlanUpdate,
-    diff.ActionCreate,
-    diff.ActionUpdate,
-    diff.StatusChange,
-    diff.MilestoneCreate,
-    diff.MilestoneUpdate,
-    diff.MilestoneDone,
-    diff.KpiCreate,
-    diff.KpiUpdate,
-    diff.KpiValue,
-]

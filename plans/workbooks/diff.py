@@ -373,7 +373,7 @@ def _milestones(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None
         for m in Milestone.objects.filter(action__plan=plan).values(
             "pk", "action__code", "title", "due_date", "completed_on"
         ):
-            existing.setdefault((m["action__code"], m["title"].strip().casefold()), m)
+            existing.setdefault((m["action__code"], m["title"].strip().casefold()), dict(m))
     seen = set()
     for row in book.rows.get(schema.MILESTONES, []):
         key = (row["action_code"], row["title"].casefold())
@@ -437,7 +437,7 @@ def _kpis(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
             .filter(indicator_target__plan=plan)
             .values("indicator_target__indicator__code", "year", "value", "note")
         ):
-            values[(v["indicator_target__indicator__code"], v["year"])] = v
+            values[(v["indicator_target__indicator__code"], v["year"])] = dict(v)
     seen = set()
     for row in book.rows.get(schema.KPIS, []):
         code = row["indicator"]

@@ -81,7 +81,7 @@ def _lists(book: Workbook) -> dict[str, str]:
     """A hidden sheet of the drop-downs' choices; returns each list's range by name."""
     sheet = book.create_sheet(schema.LISTS)
     sheet.sheet_state = "hidden"
-    columns = {
+    columns: dict[str, list[Any]] = {
         "goal": [goal for goal in Goal.objects.values_list("number", flat=True)],
         "target": sorted(Target.objects.values_list("code", flat=True), key=natural_sort_key),
         "status": [str(label) for label in Status.labels],
