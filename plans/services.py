@@ -435,17 +435,22 @@ def record_kpi_value(
 
 
 def _check_kpi_value(kpi: IndicatorTarget, value: IndicatorValue) -> None:
+    check_kpi_value(kpi=kpi, year=value.year, value=value.value)
+
+
+def check_kpi_value(*, kpi: IndicatorTarget, year: int, value: Decimal) -> None:
+    """The rules a KPI value keeps whoever enters it: from the baseline year on, within its unit."""
     errors: dict[str, str] = {}
-    if value.year < kpi.baseline_year:
+    if year < kpi.baseline_year:
         errors["year"] = _("The year cannot be before the baseline year %(year)s.") % {
             "year": kpi.baseline_year
         }
     unit = kpi.indicator.unit
-    if unit == Indicator.Unit.YES_NO and value.value not in (0, 1):
+    if unit == Indicator.Unit.YES_NO and value not in (0, 1):
         errors["value"] = _("A yes/no KPI takes 1 for yes or 0 for no.")
-    elif unit == Indicator.Unit.PERCENT and not 0 <= value.value <= 100:
+    elif unit == Indicator.Unit.PERCENT and not 0 <= value <= 100:
         errors["value"] = _("A percentage must be between 0 and 100.")
-    elif unit == Indicator.Unit.COUNT and value.value < 0:
+    elif unit == Indicator.Unit.COUNT and value < 0:
         errors["value"] = _("A count cannot be negative.")
     if errors:
         raise ValidationError(errors)
@@ -601,3 +606,22 @@ def delete_plans(plans: models.QuerySet[ActionPlan], *, by: Any, via: str) -> in
             rows._raw_delete(rows.db)  # type: ignore[attr-defined]
         bump()
     return len(plan_ids)
+
+
+# --- Accounts: their names appear in cached figures ------------------------------------------------
+
+
+def save_user(user: Any, *, by: Any, via: str) -> Any:
+    """Save an account (a rename in the admin) and move the data version: the dashboard's cached
+    "latest updates" name their authors."""
+    with transaction.atomic():
+        user.save()
+        bump()
+    return user
+
+
+def delete_user(user: Any, *, by: Any, via: str) -> None:
+    """Delete an account; the history keeps its entries, without a name."""
+    with transaction.atomic():
+        user.delete()
+        bump()

@@ -30,7 +30,7 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
-from plans import progress
+from plans import changes, progress
 from plans.choices import Stage
 from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
@@ -244,15 +244,18 @@ def action_context(
         )
         .order_by("indicator__code")
     )
+    # The milestones and the change history come in one query.
+    milestones, change_list = changes.action_page_rows(action)
     context: dict[str, Any] = {
         "action": action,
         "plan": action.plan,
         "country": action.plan.country,
-        "milestones": list(action.milestones.all()),
+        "milestones": milestones,
         "history": list(action.updates.latest_first().select_related("author")),
         "kpis": [KpiContext(k, k.latest_value, k.latest_year) for k in kpis],
         "today": timezone.localdate(),
         "explanation": progress.EXPLANATION,
+        "changes": changes.page_of(change_list, request.GET.get("changes")),
         # The page answers the update forms' POSTs too: the navigation still shows "Actions".
         "nav_section": "actions",
     }
