@@ -81,7 +81,9 @@ def test_staff_round_trip_a_plan_workbook(live_server: Any, browser: Any, tmp_pa
     text = page.inner_text("main")
     assert "Review and amend the firearms act" in text
     assert "5 (2024)" in " ".join(text.split())
-    # The action page's change history (branch acct) is not on this branch yet: the history rows say it.
+    changes = " ".join(page.inner_text("#changes").split())
+    assert "via import of plan-jam.xlsx" in changes
+    assert "Review the firearms act -> Review and amend the firearms act" in changes
     history = action.history.order_by("-history_date").first()  # type: ignore[attr-defined]
     assert history.history_change_reason == "import of plan-jam.xlsx"
     assert history.history_user == user

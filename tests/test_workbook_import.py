@@ -31,6 +31,11 @@ def refused(client: Client, data: bytes, name: str = "plan-jam.xlsx") -> str:
     return response.content.decode()
 
 
+def test_anonymous_visitors_are_sent_to_sign_in(db: None, client: Client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
 def test_partners_may_not_import(demo: dict[str, int], partner_client: Client) -> None:
     assert partner_client.get(URL).status_code == 403
     assert post(partner_client, exported()).status_code == 403

@@ -13,17 +13,19 @@ import re
 import secrets
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from plans.models import DataVersion
 from plans.views.access import viewer_required
@@ -41,6 +43,25 @@ IMPORT_PERMISSIONS = (
 )
 SESSION_KEY = "workbook_imports"
 KEEP_SECONDS = 24 * 3600
+
+
+def summarise(done: Counter[str]) -> str:
+    """ "2 actions, 1 status update" from what apply wrote."""
+    labels = {
+        "plan": lambda n: ngettext("%(count)s plan", "%(count)s plans", n),
+        "actions": lambda n: ngettext("%(count)s action", "%(count)s actions", n),
+        "status updates": lambda n: ngettext(
+            "%(count)s status update", "%(count)s status updates", n
+        ),
+        "milestones": lambda n: ngettext("%(count)s milestone", "%(count)s milestones", n),
+        "KPIs": lambda n: ngettext("%(count)s KPI", "%(count)s KPIs", n),
+        "KPI values": lambda n: ngettext("%(count)s KPI value", "%(count)s KPI values", n),
+    }
+    parts = [
+        labels[kind](count) % {"count": count} if kind in labels else f"{count} {kind}"
+        for kind, count in done.items()
+    ]
+    return ", ".join(parts) or _("no changes")
 
 
 def upload_dir() -> Path:
@@ -93,6 +114,7 @@ def safe_name(name: str) -> str:
     return base[:100]
 
 
+@login_required
 def import_plan(request: HttpRequest, iso3: str) -> HttpResponse:
     user = _importer(request)
     country = get_object_or_404(Country, iso3=iso3.upper())
@@ -169,7 +191,8 @@ def keep(request: HttpRequest, scope: str, data: bytes, name: str, version: int)
             old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
     (folder / token).write_bytes(data)
-    kept = request.session.get(SESSION_KEY, {})
+    # The newest few previews of this session; older ones expire (their files go within a day).
+    kept = dict(list(request.session.get(SESSION_KEY, {}).items())[-4:])
     kept[token] = {
         "sha256": hashlib.sha256(data).hexdigest(),
         "name": name,
@@ -238,7 +261,7 @@ def _apply(request: HttpRequest, country: Country, user: User, token: str) -> Ht
         )
         return _preview(request, country, UploadForm(), data, name, status=400)
     forget(request, token)
-    summary = ", ".join(f"{count} {kind}" for kind, count in done.items()) or _("no changes")
+    summary = summarise(done)
     messages.success(
         request,
         _("%(file)s imported: %(summary)s.") % {"file": name, "summary": summary},
