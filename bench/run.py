@@ -348,6 +348,10 @@ def main() -> None:
         load[scale] = throughput_and_weight(page_urls[scale], scale, args.seconds, args.port)
 
     report, failures = render(pages, load, page_urls, args, time.time() - started)
+    # Plan workbooks (issue 11): a section of its own, appended to the report.
+    workbook_lines, workbook_failures = workbook_section(page_urls[1])
+    report += "\n".join(workbook_lines)
+    failures += workbook_failures
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report + kept_soak_section(args.output))
@@ -519,6 +523,58 @@ def throughput_section(
         if errors:
             failures.append(f"{scale}x: {errors} errors under load")
     return lines
+
+
+# --- Plan workbooks (issue 11) ----------------------------------------------------------------------
+# Kept apart from the page and throughput sections above, so that changes to either merge cleanly.
+
+MAX_WORKBOOK_APPLY_RATIO = 10.0  # the 400-action apply within 10x the 40-action one
+
+
+def workbook_section(url: str) -> tuple[list[str], list[str]]:
+    """Preview and apply of a 40- and a 400-action workbook (bench/workbooks.py), with its budgets."""
+    log("measuring workbook preview and apply (40 and 400 actions)")
+    out = run([PY, "bench/workbooks.py"], base_env(url), timeout=900)
+    result = json.loads(out.strip().splitlines()[-1])
+    small, large = result["40"], result["400"]
+    failures: list[str] = []
+    ratio = large["apply_ms"] / small["apply_ms"]
+    if large["preview_queries"] != small["preview_queries"]:
+        failures.append(
+            f"workbook preview queries grow with rows: {small['preview_queries']} -> {large['preview_queries']}"
+        )
+    # SQLite caps the parameters of one statement (999), so there a bulk insert of 400 rows goes in
+    # batches; PostgreSQL takes each in one statement.
+    if url.startswith("postgres") and large["apply_queries"] != small["apply_queries"]:
+        failures.append(
+            f"workbook apply queries grow with rows: {small['apply_queries']} -> {large['apply_queries']}"
+        )
+    if ratio > MAX_WORKBOOK_APPLY_RATIO:
+        failures.append(f"400-action apply is {ratio:.1f}x the 40-action one (budget 10x)")
+    lines = [
+        "",
+        "## Plan workbooks (1x database; a new plan with one milestone per action, median of 5)",
+        "",
+        "| actions | file (KB) | preview (ms) | preview queries | apply (ms) | apply queries |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, row in result.items():
+        lines.append(
+            f"| {size} | {row['bytes'] / 1000:.1f} | {row['preview_ms']:.1f} | {row['preview_queries']} "
+            f"| {row['apply_ms']:.1f} | {row['apply_queries']} |"
+        )
+    lines += [
+        "",
+        f"- Preview queries the same at 40 and 400 actions: "
+        f"{'met' if small['preview_queries'] == large['preview_queries'] else 'MISSED'}.",
+        f"- Apply writes in bulk (queries {small['apply_queries']} and {large['apply_queries']}; SQLite splits "
+        "a large insert into batches of 999 parameters, so only PostgreSQL must show the same count): "
+        f"{'met' if not any('apply queries' in f for f in failures) else 'MISSED'}.",
+        f"- 400-action apply within {MAX_WORKBOOK_APPLY_RATIO:g}x the 40-action one: {ratio:.1f}x, "
+        f"{'met' if ratio <= MAX_WORKBOOK_APPLY_RATIO else 'MISSED'}.",
+        "",
+    ]
+    return lines, failures
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from roadmap import twofactor, views
+from roadmap import admin_workbooks, twofactor, views
 from roadmap.auth import SiteAuthenticationForm
 
 admin.site.site_header = "Roadmap Tracker administration"
@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("admin/login/", views.admin_login),
     path("admin/logout/", views.SignOutView.as_view()),
+    path("admin/reference-workbook/", include(admin_workbooks)),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
 ]

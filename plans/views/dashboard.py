@@ -32,6 +32,7 @@ from plans.models import (
 )
 from plans.tables import ActionTable, PresortedRows
 from plans.views.access import viewer_required
+from plans.views.workbooks import IMPORT_PERMISSIONS
 from roadmap.models import Country, Goal, Indicator
 
 GOAL_TABLE_ROWS = 50  # a goal with more actions pages, so the page's cost stays bounded
@@ -172,21 +173,26 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     country = get_object_or_404(Country, iso3=iso3.upper())
     if iso3 != iso3.lower():
         return redirect(country, permanent=True)
-    body, has_charts = cached_fragment(
+    head, body, has_charts = cached_fragment(
         "country",
         request,
         lambda: _country_body(request, country),
         parts=[country.iso3, query_part(request)],
     )
-    return render(
-        request,
-        "plans/country.html",
-        {"country": country, "body": body, "has_charts": has_charts},
-    )
+    can_import = all(request.user.has_perm(perm) for perm in IMPORT_PERMISSIONS)
+    context = {
+        "country": country,
+        "head": head,
+        "body": body,
+        "has_charts": has_charts,
+        "can_import": can_import,
+    }
+    return render(request, "plans/country.html", context)
 
 
-def _country_body(request: HttpRequest, country: Country) -> tuple[str, bool]:
-    """The country page's body as HTML, and whether it holds charts (the page then loads plotly.js)."""
+def _country_body(request: HttpRequest, country: Country) -> tuple[str, str, bool]:
+    """The country page's heading and body as HTML, and whether it holds charts (the page then loads
+    plotly.js)."""
     today = timezone.localdate()
     plan = (
         ActionPlan.objects.current()
@@ -208,8 +214,9 @@ def _country_body(request: HttpRequest, country: Country) -> tuple[str, bool]:
             context["goal_tables"] = _goal_tables(
                 request, plan, context["actions"], context["goals"].values(), today
             )
+    head = render_to_string("plans/includes/country_head.html", context, request=request)
     html = render_to_string("plans/includes/country_body.html", context, request=request)
-    return html, plan is not None and plan.is_drafted
+    return head, html, plan is not None and plan.is_drafted
 
 
 def _goal_tables(

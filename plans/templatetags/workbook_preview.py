@@ -1,0 +1,42 @@
+"""How the workbook preview shows a change's fields: the workbook's column names and plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from plans.choices import Stage, Status
+from plans.templatetags.update_forms import plain_number
+from plans.workbooks import schema
+
+register = template.Library()
+
+LABELS: dict[str, str] = {
+    **{c.field: c.header for columns in schema.COLUMNS.values() for c in columns},
+    **{f.field: f.label for f in schema.PLAN_FIELDS},
+    "status": "Status",
+}
+
+
+@register.filter
+def column_label(name: str) -> str:
+    return _(LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+@register.filter
+def cell_value(value: Any, name: str = "") -> str:
+    if value is None or value == "":
+        return _("(empty)")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if name in ("status", "baseline_status") and value in Status.values:
+        return str(Status(value).label)
+    if name == "stage" and value in Stage.values:
+        return str(Stage(value).label)
+    return str(value)
