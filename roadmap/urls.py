@@ -29,5 +29,6 @@ urlpatterns = [
     path("admin/login/", views.admin_login),
     path("admin/logout/", views.SignOutView.as_view()),
     path("admin/", admin.site.urls),
+    path("reporting/", include("reporting.urls")),
     path("", include("plans.urls")),
 ]

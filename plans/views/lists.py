@@ -30,7 +30,7 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
-from plans import progress
+from plans import progress, visibility
 from plans.choices import Stage
 from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
@@ -143,7 +143,7 @@ class CountryList(ListPage, SingleTableView):
     export_name = "roadmap-countries"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return countries_with_progress()
+        return visibility.scoped(countries_with_progress(), self.request.user, "")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -163,7 +163,12 @@ class ActionList(ListPage, SingleTableMixin, FilterView):
     export_name = "roadmap-actions"
 
     def get_queryset(self) -> QuerySet[Action]:
-        return Action.objects.current()
+        return visibility.scoped(Action.objects.current(), self.request.user, "plan__country")
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -215,6 +220,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
         Action.objects.select_related("plan__country", "goal", "target"), pk=pk
     )
+    visibility.check_country(request.user, action.plan.country_id)
     latest = (
         IndicatorValue.objects.in_force().filter(indicator_target=OuterRef("pk")).order_by("-year")
     )
@@ -232,10 +238,16 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": action.plan,
         "country": action.plan.country,
         "milestones": list(action.milestones.all()),
-        "history": list(action.updates.latest_first().select_related("author")),
+        "history": list(
+            action.updates.latest_first().select_related("author", "submission__submitted_by")
+        ),
         "kpis": [KpiContext(k, k.latest_value, k.latest_year) for k in kpis],
         "today": timezone.localdate(),
         "explanation": progress.EXPLANATION,
     }
     context.update(forms_for(request, action))
+    # Imported here: the reporting app builds on this module's list pages.
+    from reporting.views import action_context
+
+    context.update(action_context(request, action, context))
     return render(request, "plans/action_detail.html", context)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from plans.demo import DemoBuilder, create_demo_users
 from plans.models import ActionPlan
+from reporting import demo as reporting_demo
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         if settings.DEBUG:
             users = create_demo_users()
             author = users["impacs"]
-            self.stdout.write("Demo users: admin, impacs, partner (password roadmap-demo).")
+            self.stdout.write("Demo users: admin, impacs, partner, focal (password roadmap-demo).")
         else:
             self.stderr.write(
                 "Demo users not created: DEBUG is off, and demo passwords must never reach a "
@@ -59,3 +60,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demonstration data as of {as_of}: {summary}."))
+        if author is not None:  # the reporting cycle needs its demo accounts (DEBUG on)
+            self.stdout.write(f"Reporting: {reporting_demo.load(as_of, author)}.")
