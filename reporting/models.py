@@ -252,6 +252,12 @@ class Submission(models.Model):
         return self.state in AWAITING_REVIEW
 
     @property
+    def return_comment(self) -> str:
+        """The latest reviewer's comment on a return (uses prefetched transitions)."""
+        comments = [t.comment for t in self.transitions.all() if t.event == Event.RETURN]
+        return comments[-1] if comments else ""
+
+    @property
     def subject(self) -> str:
         """What it is about, in a few words: "1.2 Review the act" or "K1 for 2026"."""
         if self.kind == Kind.KPI and self.kpi is not None:
