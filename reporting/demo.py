@@ -24,6 +24,7 @@ DEMO_CYCLE = "Annual report {year} (demonstration)"
 def load(as_of: dt.date, impacs: User) -> str:
     focal, _created = User.objects.get_or_create(username="focal")
     focal.first_name, focal.last_name = "Fiona", "Campbell"
+    focal.email = "focal@example.org"
     focal.is_active, focal.is_staff, focal.is_superuser = True, False, False
     focal.set_password(DEMO_PASSWORD)
     focal.save()
