@@ -30,6 +30,8 @@ from tests.builders import (
     make_value,
 )
 
+from reporting.models import ReportingCycle, Submission, Transition  # noqa: E402
+
 TODAY = timezone.localdate()
 BASELINE = dt.date(2022, 6, 1)
 
@@ -46,6 +48,9 @@ def db_state() -> dict[str, list[Any]]:
         "milestones": list(Milestone.objects.order_by("pk").values_list("pk", "completed_on")),
         "kpi_values": list(IndicatorValue.objects.order_by("pk").values_list()),
         "passwords": list(User.objects.order_by("pk").values_list("pk", "password")),
+        "submissions": list(Submission.objects.order_by("pk").values_list("pk", "state", "note")),
+        "decisions": list(Transition.objects.order_by("pk").values_list()),
+        "cycles": list(ReportingCycle.objects.order_by("pk").values_list()),
     }
 
 
