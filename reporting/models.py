@@ -230,7 +230,7 @@ class Submission(models.Model):
                 violation_error_message=_("A submission needs a note."),
             ),
             models.CheckConstraint(
-                condition=Q(state=State.DRAFT) | Q(submitted_at__isnull=False),
+                condition=Q(state__in=[State.DRAFT, State.WITHDRAWN]) | Q(submitted_at__isnull=False),
                 name="submission_sent_has_time",
             ),
         ]

@@ -186,7 +186,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'draft'), ('submitted_at__isnull', False), _connector='OR'), name='submission_sent_has_time'),
+            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'withdrawn']), ('submitted_at__isnull', False), _connector='OR'), name='submission_sent_has_time'),
         ),
         migrations.AddConstraint(
             model_name='transition',
