@@ -150,8 +150,12 @@ def run(today: dt.date | None = None) -> dict[str, int]:
     for pending in Notification.objects.filter(sent_at__isnull=True).order_by("day", "pk"):
         contacted.add(pending.recipient_id)
         counts["sent" if _send(pending) else "failed"] += 1
+    # At most one e-mail a person a day: today's digest, or an older one that went out today.
+    since = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
     contacted |= set(
-        Notification.objects.filter(day=today).values_list("recipient_id", flat=True)
+        Notification.objects.filter(Q(day=today) | Q(sent_at__gte=since)).values_list(
+            "recipient_id", flat=True
+        )
     )
     cycle = ReportingCycle.objects.open().first()
     wanted: dict[int, tuple[User, list[Item]]] = {}

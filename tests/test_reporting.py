@@ -205,7 +205,14 @@ def test_two_reviewers_approving_at_once_apply_one_change_only() -> None:
 
 
 def _run(day: dt.date) -> None:
-    with mock.patch("django.utils.timezone.localdate", return_value=day):
+    """A run of send_notifications at 06:00 on that day (time frozen)."""
+    from django.utils import timezone
+
+    moment = dt.datetime.combine(day, dt.time(6), tzinfo=timezone.get_current_timezone())
+    with (
+        mock.patch("django.utils.timezone.localdate", return_value=day),
+        mock.patch("django.utils.timezone.now", return_value=moment),
+    ):
         notifications.run(day)
 
 
@@ -270,6 +277,6 @@ def test_a_failed_send_is_retried_on_the_next_run_and_sent_once(people: tuple[Us
     _run(TODAY + dt.timedelta(days=1))
     n.refresh_from_db()
     assert n.sent_at is not None and n.attempts == 2
-    assert len(mail.outbox) == 1
+    assert [(m.to, m.subject) for m in mail.outbox] == [([impacs.email], n.subject)]
     _run(TODAY + dt.timedelta(days=1))
     assert len(mail.outbox) == 1
