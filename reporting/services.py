@@ -279,9 +279,7 @@ def approve_submission(*, submission: Submission, by: User, comment: str = "") -
     if not by.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().select_related("action").get(
-            pk=submission.pk
-        )
+        locked = _locked(submission)
         if next_state(locked.state, Event.APPROVE) is None:
             _step(locked, Event.APPROVE, by)  # raises IllegalTransition
         if locked.kind in (Kind.STATUS, Kind.NO_CHANGE):
