@@ -35,9 +35,9 @@ def visible_country_ids(user: Any) -> frozenset[int] | None:
     """The ids of the countries this user may see; None means all of them. Cached on the user."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_visible_country_ids", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(user, "_visible_country_ids"):
+        cached: frozenset[int] | None = user._visible_country_ids
+        return cached
     ids: frozenset[int] | None
     if user.is_superuser or user.has_perm(SEE_ALL_PERMISSION) or not is_focal_point(user):
         ids = None

@@ -21,7 +21,7 @@ from plans.models import Action, IndicatorTarget, IndicatorValue, Milestone, Sta
 _UNSET: Any = object()
 
 
-class Conflict(Exception):  # noqa: N818 - the contract's name
+class Conflict(Exception):
     """The row changed since the change was prepared; ``newer`` describes the newer state."""
 
     def __init__(self, message: str, newer: Any = None) -> None:

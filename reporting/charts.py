@@ -46,7 +46,13 @@ def reporting_rates(rows: Sequence[CountryCompliance], cycle_name: str) -> Chart
         _("Reporting and on-time rate of each country"),
         [_("Country"), _("Expected"), _("Submitted"), _("Reporting rate"), _("On-time rate")],
         [
-            [r.country.name, str(r.expected), str(r.submitted), pct(r.reporting_rate), pct(r.on_time_rate)]
+            [
+                r.country.name,
+                str(r.expected),
+                str(r.submitted),
+                pct(r.reporting_rate),
+                pct(r.on_time_rate),
+            ]
             for r in reversed(ordered)
         ],
         frozenset({1, 2, 3, 4}),

@@ -6,7 +6,6 @@ A fixed number of queries whatever the size of the data; the arithmetic is plain
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -130,6 +129,8 @@ def cycle_compliance(
         key = f"k{kpi_id}" if kind == Kind.KPI else f"a{action_id}"
         if key not in item_country:
             continue
+        if submitted_at is None:
+            continue
         seen(key, submitted_at)
         if state == State.APPROVED:
             approved.add(key)
@@ -152,9 +153,11 @@ def cycle_compliance(
             seen(key, at)
             approved.add(key)
     # 5. The cycle year's KPI values in force.
-    for kpi_id, at in IndicatorValue.objects.in_force().filter(
-        year=cycle.kpi_year, indicator_target__plan__country__in=ids
-    ).values_list("indicator_target_id", "recorded_at"):
+    for kpi_id, at in (
+        IndicatorValue.objects.in_force()
+        .filter(year=cycle.kpi_year, indicator_target__plan__country__in=ids)
+        .values_list("indicator_target_id", "recorded_at")
+    ):
         key = f"k{kpi_id}"
         if key in item_country:
             seen(key, at)
@@ -174,7 +177,7 @@ def cycle_compliance(
 
     # 6. Stale actions: applicable, not completed, no status entry reported for 12 months.
     cutoff = today - STALE_AFTER
-    for country_id, last in (
+    for country_id, _last in (
         Action.objects.current()
         .filter(plan__country__in=ids)
         .exclude(status__in=[Status.NOT_APPLICABLE, Status.COMPLETED])

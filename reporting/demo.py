@@ -5,7 +5,6 @@ demo account); every write goes through reporting/services.py."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext as _
@@ -85,4 +84,6 @@ def load(as_of: dt.date, impacs: User) -> str:
         comment="Please add the evidence (the signed agreement) and the date it took effect.",
     )
     services.submit_no_change(action=fourth, reported_on=as_of - dt.timedelta(days=1), by=focal)
-    return _("focal (Jamaica's focal point), an open cycle, 4 submissions awaiting review, 1 returned")
+    return _(
+        "focal (Jamaica's focal point), an open cycle, 4 submissions awaiting review, 1 returned"
+    )

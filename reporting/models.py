@@ -212,7 +212,9 @@ class Submission(models.Model):
             ("submit_report", _("Can submit reports for assigned countries")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=State.values), name="submission_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=State.values), name="submission_state_valid"
+            ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="submission_kind_valid"),
             models.CheckConstraint(
                 condition=(
@@ -230,7 +232,8 @@ class Submission(models.Model):
                 violation_error_message=_("A submission needs a note."),
             ),
             models.CheckConstraint(
-                condition=Q(state__in=[State.DRAFT, State.WITHDRAWN]) | Q(submitted_at__isnull=False),
+                condition=Q(state__in=[State.DRAFT, State.WITHDRAWN])
+                | Q(submitted_at__isnull=False),
                 name="submission_sent_has_time",
             ),
         ]
@@ -344,7 +347,9 @@ class NotificationItem(models.Model):
     """One reason in a digest ("reminder:3:7"): recorded once per person, so none is sent twice."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="items")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(max_length=100)
 
     class Meta:

@@ -193,7 +193,10 @@ def _build(user: User, today: dt.date, items: list[Item]) -> Notification | None
                 body_html=render_to_string("reporting/email/digest.html", context),
             )
             NotificationItem.objects.bulk_create(
-                [NotificationItem(notification=notification, recipient=user, key=i.key) for i in items]
+                [
+                    NotificationItem(notification=notification, recipient=user, key=i.key)
+                    for i in items
+                ]
             )
     except IntegrityError:  # another run got there first
         return None

@@ -327,7 +327,9 @@ def describe_conflict(conflict: Exception) -> str:
     newer = getattr(conflict, "newer", None)
     if newer is None:
         return _("It changed after this submission was made.")
-    when = formats.date_format(timezone.localtime(getattr(newer, "recorded_at", timezone.now())), "j M Y, H:i")
+    when = formats.date_format(
+        timezone.localtime(getattr(newer, "recorded_at", timezone.now())), "j M Y, H:i"
+    )
     author = getattr(newer, "author", None)
     who = (author.get_full_name() or author.username) if author else _("Someone")
     if hasattr(newer, "to_status"):

@@ -32,7 +32,9 @@ class CountColumn(tables.Column):
 class ComplianceTable(tables.Table):
     """One row per country in the cycle; rows are reporting.compliance.CountryCompliance."""
 
-    country = tables.Column(verbose_name=_("Country"), accessor="country__name", order_by="country__name")
+    country = tables.Column(
+        verbose_name=_("Country"), accessor="country__name", order_by="country__name"
+    )
     expected = CountColumn(verbose_name=_("Expected"))
     submitted = CountColumn(verbose_name=_("Submitted"))
     approved = CountColumn(verbose_name=_("Approved"))
@@ -41,7 +43,10 @@ class ComplianceTable(tables.Table):
     on_time_rate = RateColumn(verbose_name=_("On-time rate"), order_by="on_time_rate_sort")
     stale = CountColumn(verbose_name=_("Stale actions"))
     last_report = tables.Column(
-        verbose_name=_("Last report"), empty_values=(None,), default="–", order_by="last_report_sort"
+        verbose_name=_("Last report"),
+        empty_values=(None,),
+        default="–",
+        order_by="last_report_sort",
     )
 
     class Meta:

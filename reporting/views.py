@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,6 +47,13 @@ review_required = permission_required(services.REVIEW_PERMISSION, raise_exceptio
 submit_required = permission_required(services.SUBMIT_PERMISSION, raise_exception=True)
 QUEUE_LIMIT = 200  # rows on the review queue's page; the count says how many more wait
 HISTORY_ROWS = 5
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in account (every view here runs behind sign-in and a permission check)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def _errors(exc: ValidationError) -> str:
@@ -116,11 +124,15 @@ def _own_action(request: HttpRequest, pk: int) -> Action:
     return action
 
 
-def _refused(request: HttpRequest, what: str, form: Any = None, exc: Exception | None = None) -> None:
+def _refused(
+    request: HttpRequest, what: str, form: Any = None, exc: Exception | None = None
+) -> None:
     detail = ""
     if form is not None:
         detail = " ".join(
-            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errs)}".strip(": ")
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errs)}".strip(
+                ": "
+            )
             for name, errs in form.errors.items()
         )
     if isinstance(exc, ValidationError):
@@ -139,7 +151,7 @@ def submit_status(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, _("Your status change"), form)
         return redirect(action)
     try:
-        services.submit_status_change(action=action, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.submit_status_change(action=action, by=_me(request), **form.cleaned_data)
     except ValidationError as exc:
         _refused(request, _("Your status change"), exc=exc)
         return redirect(action)
@@ -161,7 +173,7 @@ def submit_no_change(request: HttpRequest, pk: int) -> HttpResponse:
         action=action,
         reported_on=timezone.localdate(),
         note=form.cleaned_data.get("note", ""),
-        by=request.user,  # type: ignore[arg-type]
+        by=_me(request),
     )
     messages.success(
         request, _("“No change since the last report” sent for %(code)s.") % {"code": action.code}
@@ -179,12 +191,13 @@ def submit_milestone(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, _("Your milestone report"), form)
         return redirect(action)
     try:
-        services.submit_milestone_done(milestone=milestone, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.submit_milestone_done(milestone=milestone, by=_me(request), **form.cleaned_data)
     except ValidationError as exc:
         _refused(request, _("Your milestone report"), exc=exc)
         return redirect(action)
     messages.success(
-        request, _("Milestone “%(title)s” reported done; sent for review.") % {"title": milestone.title}
+        request,
+        _("Milestone “%(title)s” reported done; sent for review.") % {"title": milestone.title},
     )
     return redirect(action)
 
@@ -192,13 +205,17 @@ def submit_milestone(request: HttpRequest, pk: int) -> HttpResponse:
 def submit_kpi(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     action = _own_action(request, pk)
     kpi = get_object_or_404(
-        IndicatorTarget.objects.select_related("indicator", "plan"), pk=kpi_pk, plan_id=action.plan_id
+        IndicatorTarget.objects.select_related("indicator", "plan"),
+        pk=kpi_pk,
+        plan_id=action.plan_id,
     )
     if request.method != "POST":
         return redirect(action)
     cycle = services.open_cycle_for_reports()
     if cycle is None:
-        messages.error(request, _("No reporting cycle is open, so there is no year to report a value for."))
+        messages.error(
+            request, _("No reporting cycle is open, so there is no year to report a value for.")
+        )
         return redirect(action)
     form = KpiSubmissionForm(request.POST)
     if not form.is_valid():
@@ -208,12 +225,13 @@ def submit_kpi(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         kpi=kpi,
         year=cycle.kpi_year,
         action=action,
-        by=request.user,  # type: ignore[arg-type]
+        by=_me(request),
         **form.cleaned_data,
     )
     messages.success(
         request,
-        _("%(code)s for %(year)s sent for review.") % {"code": kpi.indicator.code, "year": cycle.kpi_year},
+        _("%(code)s for %(year)s sent for review.")
+        % {"code": kpi.indicator.code, "year": cycle.kpi_year},
     )
     return redirect(action)
 
@@ -238,9 +256,15 @@ def country_report(request: HttpRequest, iso3: str) -> HttpResponse:
     )
     reported = compliance.reported_action_ids(cycle, [a.pk for a in actions]) if cycle else set()
     if request.method == "POST":
-        chosen = [a for a in actions if str(a.pk) in request.POST.getlist("action") and a.pk not in reported]
+        chosen = [
+            a
+            for a in actions
+            if str(a.pk) in request.POST.getlist("action") and a.pk not in reported
+        ]
         for action in chosen:
-            services.submit_no_change(action=action, reported_on=timezone.localdate(), by=request.user)  # type: ignore[arg-type]
+            services.submit_no_change(
+                action=action, reported_on=timezone.localdate(), by=_me(request)
+            )
         if chosen:
             messages.success(
                 request,
@@ -253,14 +277,19 @@ def country_report(request: HttpRequest, iso3: str) -> HttpResponse:
     return render(
         request,
         "reporting/country_report.html",
-        {"country": country, "cycle": cycle, "rows": rows, "unreported": [a for a, r in rows if not r]},
+        {
+            "country": country,
+            "cycle": cycle,
+            "rows": rows,
+            "unreported": [a for a, r in rows if not r],
+        },
     )
 
 
 @submit_required
 def my_submissions(request: HttpRequest) -> HttpResponse:
     submissions = list(
-        Submission.objects.filter(submitted_by=request.user)
+        Submission.objects.filter(submitted_by=_me(request))
         .select_related("action", "milestone__action", "kpi__indicator", "country", "cycle")
         .prefetch_related("transitions__by")
         .order_by("-pk")[:200]
@@ -308,10 +337,14 @@ def approve_many(request: HttpRequest) -> HttpResponse:
     approved, refused = 0, []
     for submission in Submission.objects.filter(pk__in=ids).order_by("submitted_at", "pk"):
         try:
-            services.approve_submission(submission=submission, by=request.user)  # type: ignore[arg-type]
+            services.approve_submission(submission=submission, by=_me(request))
             approved += 1
         except (services.Conflict, ValidationError) as exc:
-            detail = services.describe_conflict(exc) if isinstance(exc, services.Conflict) else _errors(exc)
+            detail = (
+                services.describe_conflict(exc)
+                if isinstance(exc, services.Conflict)
+                else _errors(exc)
+            )
             refused.append(f"#{submission.pk}: {detail}")
     if approved:
         messages.success(request, _("%(n)s submissions approved.") % {"n": approved})
@@ -323,7 +356,9 @@ def approve_many(request: HttpRequest) -> HttpResponse:
         )
     if not ids:
         messages.info(request, _("Tick the submissions to approve first."))
-    return redirect(reverse("reporting:review") + ("?" + request.GET.urlencode() if request.GET else ""))
+    return redirect(
+        reverse("reporting:review") + ("?" + request.GET.urlencode() if request.GET else "")
+    )
 
 
 def _readable_submission(request: HttpRequest, pk: int) -> Submission:
@@ -332,7 +367,12 @@ def _readable_submission(request: HttpRequest, pk: int) -> Submission:
         raise PermissionDenied
     submission = get_object_or_404(
         Submission.objects.select_related(
-            "country", "submitted_by", "action__plan", "milestone__action", "kpi__indicator", "cycle"
+            "country",
+            "submitted_by",
+            "action__plan",
+            "milestone__action",
+            "kpi__indicator",
+            "cycle",
         ),
         pk=pk,
     )
@@ -350,7 +390,9 @@ def _submission_page(
 ) -> HttpResponse:
     action = submission.action or (submission.milestone.action if submission.milestone else None)
     history = (
-        list(action.updates.latest_first().select_related("author")[:HISTORY_ROWS]) if action else []
+        list(action.updates.latest_first().select_related("author")[:HISTORY_ROWS])
+        if action
+        else []
     )
     reviewer = request.user.has_perm(services.REVIEW_PERMISSION)
     mine = submission.submitted_by_id == request.user.pk
@@ -360,7 +402,8 @@ def _submission_page(
         "history": history,
         "transitions": list(submission.transitions.select_related("by")),
         "can_review": reviewer and submission.awaiting_review,
-        "can_withdraw": mine and submission.state in (State.DRAFT, *AWAITING_REVIEW, State.RETURNED),
+        "can_withdraw": mine
+        and submission.state in (State.DRAFT, *AWAITING_REVIEW, State.RETURNED),
         "can_resubmit": mine and submission.state == State.RETURNED,
         "return_form": forms.get("return_form") or ReturnForm(),
         "resubmit_form": forms.get("resubmit_form")
@@ -385,11 +428,13 @@ def _submission_page(
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _readable_submission(request, pk)
     try:
-        services.approve_submission(submission=submission, by=request.user)  # type: ignore[arg-type]
+        services.approve_submission(submission=submission, by=_me(request))
     except services.Conflict as exc:
         messages.error(
             request,
-            _("Not approved, so nothing was overwritten: the action changed after this submission. %(newer)s Return it so the focal point can report again.")
+            _(
+                "Not approved, so nothing was overwritten: the action changed after this submission. %(newer)s Return it so the focal point can report again."
+            )
             % {"newer": services.describe_conflict(exc)},
         )
         return _submission_page(request, submission, 409)
@@ -410,11 +455,15 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Not returned: say why, the submitter reads it."))
         return _submission_page(request, submission, 400, return_form=form)
     try:
-        services.return_submission(submission=submission, by=request.user, comment=form.cleaned_data["comment"])  # type: ignore[arg-type]
+        services.return_submission(
+            submission=submission, by=_me(request), comment=form.cleaned_data["comment"]
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return _submission_page(request, submission, 400, return_form=form)
-    messages.success(request, _("Returned to %(who)s with your comment.") % {"who": submission.submitted_by})
+    messages.success(
+        request, _("Returned to %(who)s with your comment.") % {"who": submission.submitted_by}
+    )
     return redirect(reverse("reporting:review"))
 
 
@@ -423,7 +472,7 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _readable_submission(request, pk)
     try:
-        services.withdraw_submission(submission=submission, by=request.user)  # type: ignore[arg-type]
+        services.withdraw_submission(submission=submission, by=_me(request))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect(submission)
@@ -440,7 +489,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Not sent again: correct what is marked."))
         return _submission_page(request, submission, 400, resubmit_form=form)
     try:
-        services.resubmit_submission(submission=submission, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.resubmit_submission(submission=submission, by=_me(request), **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return _submission_page(request, submission, 400, resubmit_form=form)
@@ -491,16 +540,25 @@ def open_cycle(request: HttpRequest) -> HttpResponse:
     form = CycleForm(request.POST)
     if form.is_valid():
         try:
-            cycle = services.open_cycle(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            cycle = services.open_cycle(by=_me(request), **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, _("The cycle was not opened: %(why)s") % {"why": _errors(exc)})
         else:
-            messages.success(request, _("Reporting cycle “%(name)s” opened; focal points are told by e-mail.") % {"name": cycle.name})
+            messages.success(
+                request,
+                _("Reporting cycle “%(name)s” opened; focal points are told by e-mail.")
+                % {"name": cycle.name},
+            )
     else:
         messages.error(
             request,
             _("The cycle was not opened: %(why)s")
-            % {"why": " ".join(f"{form.fields[k].label if k in form.fields else ''} {' '.join(v)}" for k, v in form.errors.items())},
+            % {
+                "why": " ".join(
+                    f"{form.fields[k].label if k in form.fields else ''} {' '.join(str(e) for e in v)}"
+                    for k, v in form.errors.items()
+                )
+            },
         )
     return redirect("reporting:overview")
 
@@ -510,7 +568,7 @@ def open_cycle(request: HttpRequest) -> HttpResponse:
 def close_cycle(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(ReportingCycle, pk=pk)
     try:
-        services.close_cycle(cycle=cycle, by=request.user)  # type: ignore[arg-type]
+        services.close_cycle(cycle=cycle, by=_me(request))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:

@@ -227,9 +227,13 @@ def test_the_matrix_covers_every_address_of_the_site() -> None:
         return found
 
     # The reporting app's addresses are in tests/test_reporting_permissions.py (focal points too).
-    reporting = {route for route in routes(get_resolver().url_patterns) if route.startswith("reporting/")}
+    reporting = {
+        route for route in routes(get_resolver().url_patterns) if route.startswith("reporting/")
+    }
     assert reporting == {"reporting/" + str(p.pattern) for p in reporting_urls.urlpatterns}
-    assert routes(get_resolver().url_patterns) - reporting == {address.route for address in ADDRESSES}
+    assert routes(get_resolver().url_patterns) - reporting == {
+        address.route for address in ADDRESSES
+    }
 
 
 def test_the_admins_sign_in_sends_on_to_the_sites_sign_in_page(client: Client) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -43,7 +42,12 @@ def _submit(action: Action, focal: User, to_status: str = Status.COMPLETED) -> S
 def _in_state(state: str, action: Action, focal: User, impacs: User) -> Submission:
     if state == State.DRAFT:
         return services.submit_status_change(
-            action=action, to_status=Status.COMPLETED, reported_on=TODAY, note="x", by=focal, draft=True
+            action=action,
+            to_status=Status.COMPLETED,
+            reported_on=TODAY,
+            note="x",
+            by=focal,
+            draft=True,
         )
     s = _submit(action, focal)
     if state in (State.RETURNED, State.RESUBMITTED):
@@ -130,11 +134,15 @@ def test_a_pending_completed_does_not_move_the_headline_until_approved(
     assert update is not None and update.submission.pk == s.pk
 
 
-def test_partners_never_see_awaiting_review(partner_client: Client, people: tuple[User, User]) -> None:
+def test_partners_never_see_awaiting_review(
+    partner_client: Client, people: tuple[User, User]
+) -> None:
     _impacs, focal = people
     site = make_site()
     _submit(site.action, focal)
-    assert "Awaiting review" not in partner_client.get(site.action.get_absolute_url()).content.decode()
+    assert (
+        "Awaiting review" not in partner_client.get(site.action.get_absolute_url()).content.decode()
+    )
     focal_client = Client()
     focal_client.force_login(focal)
     assert "Awaiting review" in focal_client.get(site.action.get_absolute_url()).content.decode()
@@ -147,7 +155,11 @@ def test_approving_after_the_action_changed_is_refused_with_the_newer_change(
     site = make_site()
     s = _submit(site.action, focal)
     services.apply.record_status_update(
-        action=site.action, to_status=Status.SUBSTANTIAL, reported_on=TODAY, note="Newer news.", by=impacs
+        action=site.action,
+        to_status=Status.SUBSTANTIAL,
+        reported_on=TODAY,
+        note="Newer news.",
+        by=impacs,
     )
     client = Client()
     client.force_login(impacs)
@@ -166,7 +178,11 @@ def test_several_are_approved_at_once_from_the_queue(people: tuple[User, User]) 
     client = Client()
     client.force_login(impacs)
     client.post("/reporting/review/approve/", {"submission": [s.pk for s in subs[:2]]})
-    assert [Submission.objects.get(pk=s.pk).state for s in subs] == ["approved", "approved", "submitted"]
+    assert [Submission.objects.get(pk=s.pk).state for s in subs] == [
+        "approved",
+        "approved",
+        "submitted",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -246,7 +262,9 @@ def test_focal_points_get_the_opening_then_reminders_then_weekly_late_notices(
     assert html is not None and "<ul>" in html.body_html
 
 
-def test_returned_submissions_and_the_reviewers_digest_once_a_day(people: tuple[User, User]) -> None:
+def test_returned_submissions_and_the_reviewers_digest_once_a_day(
+    people: tuple[User, User],
+) -> None:
     impacs, focal = people
     site = make_site()
     s = _submit(site.action, focal)

@@ -76,7 +76,11 @@ def _client(user: User) -> Client:
     return client
 
 
-@pytest.mark.parametrize("address", [a for a in matrix.ADDRESSES if a.route in FOCAL_ON_SITE], ids=lambda a: a.route or "/")
+@pytest.mark.parametrize(
+    "address",
+    [a for a in matrix.ADDRESSES if a.route in FOCAL_ON_SITE],
+    ids=lambda a: a.route or "/",
+)
 @pytest.mark.parametrize("persona", [FOCAL, FOCAL_ELSEWHERE])
 def test_focal_points_on_the_sites_addresses(address: Any, persona: str) -> None:
     world = _world()
@@ -87,7 +91,10 @@ def test_focal_points_on_the_sites_addresses(address: Any, persona: str) -> None
     before = db_state()
     response = client.get(url)
     expected = FOCAL_ON_SITE[address.route]
-    if persona == FOCAL_ELSEWHERE and address.route in {"countries/<str:iso3>/", "actions/<int:pk>/"}:
+    if persona == FOCAL_ELSEWHERE and address.route in {
+        "countries/<str:iso3>/",
+        "actions/<int:pk>/",
+    }:
         expected = NOT_FOUND
     if expected == FORBIDDEN:
         assert response.status_code == FORBIDDEN
@@ -141,11 +148,41 @@ REVIEW, SUBMISSION, MINE, COUNTRY_REPORT, OVERVIEW = (
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("partner", {OVERVIEW: OK, REVIEW: FORBIDDEN, SUBMISSION: FORBIDDEN, MINE: FORBIDDEN, COUNTRY_REPORT: FORBIDDEN}),
-        ("impacs", {OVERVIEW: OK, REVIEW: OK, SUBMISSION: OK, MINE: FORBIDDEN, COUNTRY_REPORT: FORBIDDEN}),
+        (
+            "partner",
+            {
+                OVERVIEW: OK,
+                REVIEW: FORBIDDEN,
+                SUBMISSION: FORBIDDEN,
+                MINE: FORBIDDEN,
+                COUNTRY_REPORT: FORBIDDEN,
+            },
+        ),
+        (
+            "impacs",
+            {OVERVIEW: OK, REVIEW: OK, SUBMISSION: OK, MINE: FORBIDDEN, COUNTRY_REPORT: FORBIDDEN},
+        ),
         (FOCAL, {OVERVIEW: OK, REVIEW: FORBIDDEN, SUBMISSION: OK, MINE: OK, COUNTRY_REPORT: OK}),
-        (FOCAL_ELSEWHERE, {OVERVIEW: OK, REVIEW: FORBIDDEN, SUBMISSION: NOT_FOUND, MINE: OK, COUNTRY_REPORT: NOT_FOUND}),
-        ("no group", {OVERVIEW: FORBIDDEN, REVIEW: FORBIDDEN, SUBMISSION: FORBIDDEN, MINE: FORBIDDEN, COUNTRY_REPORT: FORBIDDEN}),
+        (
+            FOCAL_ELSEWHERE,
+            {
+                OVERVIEW: OK,
+                REVIEW: FORBIDDEN,
+                SUBMISSION: NOT_FOUND,
+                MINE: OK,
+                COUNTRY_REPORT: NOT_FOUND,
+            },
+        ),
+        (
+            "no group",
+            {
+                OVERVIEW: FORBIDDEN,
+                REVIEW: FORBIDDEN,
+                SUBMISSION: FORBIDDEN,
+                MINE: FORBIDDEN,
+                COUNTRY_REPORT: FORBIDDEN,
+            },
+        ),
     ],
 )
 def test_the_reporting_pages(persona: str, expected: dict[str, int]) -> None:
@@ -178,12 +215,25 @@ def test_the_reporting_pages(persona: str, expected: dict[str, int]) -> None:
     for url, allowed in posts.items():
         if allowed == persona:
             continue
-        response = client.post(url, {"submission": submission.pk, "comment": "x", "note": "n", "value": "3", "completed_on": "2026-01-01", "to_status": "completed", "reported_on": "2026-01-01"})
+        response = client.post(
+            url,
+            {
+                "submission": submission.pk,
+                "comment": "x",
+                "note": "n",
+                "value": "3",
+                "completed_on": "2026-01-01",
+                "to_status": "completed",
+                "reported_on": "2026-01-01",
+            },
+        )
         assert response.status_code in {FORBIDDEN, NOT_FOUND}, (url, response.status_code)
         assert db_state() == before, url
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_from_every_reporting_address(client: Client) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_reporting_address(
+    client: Client,
+) -> None:
     for url in [OVERVIEW, REVIEW, MINE, COUNTRY_REPORT, "/reporting/submissions/1/"]:
         response = client.get(url)
         assert response.status_code == FOUND

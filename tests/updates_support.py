@@ -20,6 +20,7 @@ from plans.models import (
     Milestone,
     StatusUpdate,
 )
+from reporting.models import ReportingCycle, Submission, Transition
 from tests.builders import (
     make_action,
     make_indicator,
@@ -29,8 +30,6 @@ from tests.builders import (
     make_update,
     make_value,
 )
-
-from reporting.models import ReportingCycle, Submission, Transition  # noqa: E402
 
 TODAY = timezone.localdate()
 BASELINE = dt.date(2022, 6, 1)

@@ -96,8 +96,9 @@ def _dashboard_context(today: dt.date, countries: frozenset[int] | None = None) 
             )[:LATEST]
         ],
         "latest_updates": list(
-            updates.select_related("action__plan__country", "author")
-            .order_by("-recorded_at", "-pk")[:LATEST]
+            updates.select_related("action__plan__country", "author").order_by(
+                "-recorded_at", "-pk"
+            )[:LATEST]
         ),
         "charts": [
             charts.plans_against_baseline(

@@ -19,4 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = notifications.run(options["today"])
-        self.stdout.write(f"E-mails sent: {counts['sent']}, failed (retried next run): {counts['failed']}.")
+        self.stdout.write(
+            f"E-mails sent: {counts['sent']}, failed (retried next run): {counts['failed']}."
+        )
