@@ -21,14 +21,13 @@ NATIONAL_FOCAL_POINTS = "National focal points"
 SEE_ALL_PERMISSION = "reporting.review_submission"
 
 
+# What makes a user a focal point: the group's own permission (read from the permission cache that
+# every page's access check has loaded already, so asking costs no query).
+FOCAL_POINT_PERMISSION = "reporting.submit_report"
+
+
 def is_focal_point(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_focal_point", None)
-    if cached is None:
-        cached = user.groups.filter(name=NATIONAL_FOCAL_POINTS).exists()
-        user._focal_point = cached
-    return bool(cached)
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(FOCAL_POINT_PERMISSION))
 
 
 def visible_country_ids(user: Any) -> frozenset[int] | None:

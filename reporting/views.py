@@ -74,18 +74,15 @@ def action_context(
     may_submit = services.may_submit_for(user, country_id)
     context: dict[str, Any] = {"may_submit": may_submit}
     if reviewer or may_submit:
-        context["pending"] = list(
-            Submission.objects.filter(action=action, state__in=AWAITING_REVIEW)
-            .select_related("submitted_by", "milestone", "kpi__indicator")
-            .order_by("submitted_at", "pk")
-        )
-        context["decisions"] = list(
+        # One query: the action's latest submissions; the pending ones are shown first.
+        recent = list(
             Submission.objects.filter(action=action)
             .exclude(state=State.DRAFT)
-            .select_related("submitted_by")
-            .prefetch_related("transitions__by")
-            .order_by("-pk")[:10]
+            .select_related("submitted_by", "milestone", "kpi__indicator")
+            .order_by("-pk")[:20]
         )
+        context["pending"] = [s for s in reversed(recent) if s.awaiting_review]
+        context["decisions"] = [s for s in recent if not s.awaiting_review][:10]
     if may_submit:
         cycle = services.open_cycle_for_reports()
         context.update(
