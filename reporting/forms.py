@@ -12,7 +12,12 @@ from roadmap.models import Country
 
 
 class DateInput(forms.DateInput):
+    """A date picker: the browser needs the ISO format, whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class StatusSubmissionForm(forms.Form):
