@@ -298,3 +298,37 @@ def test_a_failed_send_is_retried_on_the_next_run_and_sent_once(people: tuple[Us
     assert [(m.to, m.subject) for m in mail.outbox] == [([impacs.email], n.subject)]
     _run(TODAY + dt.timedelta(days=1))
     assert len(mail.outbox) == 1
+
+
+def test_the_reporting_pages_cost_the_same_queries_with_ten_times_the_data(
+    people: tuple[User, User], django_assert_max_num_queries
+) -> None:
+    impacs, focal = people
+    make_cycle(impacs)
+    client = Client()
+    client.force_login(impacs)
+
+    def grow(n: int) -> None:
+        for iso3 in ("JAM", "BRB"):
+            plan = (
+                make_plan(iso3)
+                if not Action.objects.filter(plan__country__iso3=iso3).exists()
+                else Action.objects.filter(plan__country__iso3=iso3).first().plan
+            )  # type: ignore[union-attr]
+            for _ in range(n):
+                action = make_action(plan)
+                if iso3 == "JAM":
+                    services.submit_no_change(action=action, reported_on=TODAY, by=focal)
+
+    def counts() -> list[int]:
+        out = []
+        for url in ("/reporting/", "/reporting/review/", "/reporting/?export=csv"):
+            with django_assert_max_num_queries(30) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries))
+        return out
+
+    grow(2)
+    small = counts()
+    grow(20)
+    assert counts() == small
