@@ -1,10 +1,17 @@
+"""The admin of plan data: every save and delete goes through plans/services.py (see admin_base)."""
+
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from plans import services
+from plans.admin_base import VIA, OneDoorAdmin, OneDoorInline
 from plans.models import (
     Action,
     ActionPlan,
@@ -15,7 +22,7 @@ from plans.models import (
 )
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(OneDoorInline):
     model = Action
     extra = 0
     fields = ["code", "title", "goal", "lead_agency", "start_date", "due_date", "status"]
@@ -24,7 +31,7 @@ class ActionInline(admin.TabularInline):
     ordering = ["goal__number", "code"]
 
 
-class IndicatorTargetInline(admin.TabularInline):
+class IndicatorTargetInline(OneDoorInline):
     model = IndicatorTarget
     extra = 0
     fields = ["indicator", "baseline_value", "baseline_year", "target_value", "target_year"]
@@ -32,7 +39,7 @@ class IndicatorTargetInline(admin.TabularInline):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(OneDoorAdmin):
     list_display = ["title", "country", "stage", "is_current", "start_year", "end_year", "is_demo"]
     list_filter = ["stage", "is_current", "is_demo", "country__caricom_member"]
     search_fields = ["title", "country__name", "country__iso3"]
@@ -42,13 +49,13 @@ class ActionPlanAdmin(admin.ModelAdmin):
     inlines = [ActionInline, IndicatorTargetInline]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(OneDoorInline):
     model = Milestone
     extra = 0
     fields = ["title", "due_date", "completed_on"]
 
 
-class StatusUpdateInline(admin.TabularInline):
+class StatusUpdateInline(admin.TabularInline):  # type: ignore[type-arg]
     """The history, read-only: it is append-only and is recorded on the site's action page."""
 
     model = StatusUpdate
@@ -72,9 +79,12 @@ class StatusUpdateInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(OneDoorAdmin):
     list_display = ["code", "title", "plan", "goal", "status", "due_date", "lead_agency"]
     list_filter = ["status", "goal", "plan__country", "plan__is_current"]
     search_fields = ["code", "title", "lead_agency", "plan__country__name"]
@@ -87,7 +97,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(OneDoorAdmin):
     list_display = ["title", "action", "due_date", "completed_on"]
     list_filter = ["action__plan__country"]
     search_fields = ["title", "action__code", "action__title"]
@@ -96,7 +106,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
+class StatusUpdateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["action", "reported_on", "from_status", "to_status", "author", "recorded_at"]
     list_filter = ["to_status", "action__plan__country"]
     search_fields = ["note", "action__code", "action__title"]
@@ -114,15 +124,28 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         return False
 
 
-class IndicatorValueInline(admin.TabularInline):
+class IndicatorValueInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The values, read-only: a value is entered or corrected on its own add page, never edited."""
+
     model = IndicatorValue
     extra = 0
     fields = ["year", "value", "note", "author", "recorded_at", "superseded_at"]
-    readonly_fields = ["author", "recorded_at", "superseded_at"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-year", "-recorded_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(IndicatorTarget)
-class IndicatorTargetAdmin(admin.ModelAdmin):
+class IndicatorTargetAdmin(OneDoorAdmin):
     list_display = [
         "plan",
         "indicator",
@@ -138,8 +161,53 @@ class IndicatorTargetAdmin(admin.ModelAdmin):
     inlines = [IndicatorValueInline]
 
 
+class KpiValueAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A new value, or a correction of the value standing for that year: never an edit in place."""
+
+    correction = forms.BooleanField(
+        label=_("This corrects the value already entered for that year"),
+        required=False,
+        help_text=_("The earlier value is kept in the history, marked as superseded."),
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["indicator_target", "year", "value", "note"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kpi, year, value = data.get("indicator_target"), data.get("year"), data.get("value")
+        if kpi is None or year is None or value is None:
+            return data
+        try:
+            services.check_kpi_value(kpi=kpi, year=year, value=value)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                self.add_error(name, errors)
+        standing = kpi.values.in_force().filter(year=year).first()
+        if standing is not None and not data.get("correction"):
+            self.add_error(
+                "correction",
+                _(
+                    "%(year)s already has a value, %(value)s. Tick this box to correct it; the "
+                    "earlier value stays in the history."
+                )
+                % {"year": year, "value": f"{standing.value.normalize():f}"},
+            )
+        return data
+
+    def validate_unique(self) -> None:
+        # A correction supersedes the standing value: the one-value-a-year rule holds after it.
+        if not self.cleaned_data.get("correction"):
+            super().validate_unique()
+
+
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Values are added (or corrected: a new value supersedes the old, both kept), never changed
+    in place or deleted."""
+
+    form = KpiValueAdminForm
     list_display = ["indicator_target", "year", "value", "author", "recorded_at", "superseded_at"]
     list_filter = ["year", "indicator_target__indicator"]
     search_fields = ["indicator_target__indicator__code", "note"]
@@ -149,4 +217,31 @@ class IndicatorValueAdmin(admin.ModelAdmin):
         "indicator_target__indicator",
         "author",
     ]
-    readonly_fields = ["recorded_at", "superseded_at"]
+    readonly_fields = ["author", "recorded_at", "superseded_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["indicator_target", "year", "value", "note", "correction"]
+        return ["indicator_target", "year", "value", "note", *self.readonly_fields]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        saved = services.record_kpi_value(
+            kpi=data["indicator_target"],
+            year=data["year"],
+            value=data["value"],
+            note=data.get("note", ""),
+            by=request.user if request.user.is_authenticated else None,
+            via=VIA,
+            correction=bool(data.get("correction")),
+        )
+        # The admin's log and redirect use the form's object: make it the saved one.
+        for f in saved._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+        obj._state.adding = False

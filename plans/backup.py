@@ -26,10 +26,10 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from plans import services
 from plans.models import (
     Action,
     ActionPlan,
-    DataVersion,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
@@ -169,10 +169,12 @@ class Checked:
     created_reference: int = 0
 
 
-def import_data(text: str, replace: bool = False) -> dict[str, Any]:
+def import_data(
+    text: str, replace: bool = False, *, by: User | None = None, via: str = "restore"
+) -> dict[str, Any]:
     """Check the file, then write it. Raises ImportRefused, having written nothing."""
     checked = check(loads(text), replace)
-    return write(checked, replace)
+    return write(checked, replace, by=by, via=via)
 
 
 def loads(text: str) -> Any:
@@ -444,23 +446,26 @@ def _messages(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def write(checked: Checked, replace: bool) -> dict[str, Any]:
+def write(
+    checked: Checked, replace: bool, *, by: User | None = None, via: str = "restore"
+) -> dict[str, Any]:
     """Write a checked file in one transaction: all of it, or (on any error) nothing."""
     try:
         with transaction.atomic():
             if ActionPlan.objects.exists():
                 if not replace:
                     raise ImportRefused(["Plans were added to this database during the import."])
-                ActionPlan.objects.all().delete()  # cascades to actions, history and KPIs
+                # With their actions, status history and KPIs; the deletions stay in the history.
+                services.delete_plans(ActionPlan.objects.all(), by=by, via=via)
             for user in checked.new_users:
                 user.save()
             for objects in checked.reference.values():
                 for obj in objects:
-                    obj.save()
+                    services.save(obj, by=by, via=via)
             for section in PLAN_DATA:
                 # Objects point to saved reference rows and users by instance, to each other by id.
-                section.model._default_manager.bulk_create(
-                    checked.plan_data[section.name], batch_size=1000
+                services.bulk_create(
+                    section.model, checked.plan_data[section.name], by=by, via=via, batch_size=1000
                 )
             # The ids came from the file: move PostgreSQL's sequences past them.
             statements = connection.ops.sequence_reset_sql(
@@ -469,7 +474,6 @@ def write(checked: Checked, replace: bool) -> dict[str, Any]:
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
-            DataVersion.bump()  # bulk inserts send no signals: cached figures must be redrawn
     except DatabaseError as exc:
         raise ImportRefused(
             [f"The database refused the data, so nothing was imported: {exc}"]

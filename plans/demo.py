@@ -16,18 +16,20 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from plans import services
 from plans.choices import Stage, Status
 from plans.models import (
     Action,
     ActionPlan,
-    DataVersion,
-    IndicatorTarget,
     IndicatorValue,
     Milestone,
     StatusUpdate,
 )
 from plans.roles import IMPACS_STAFF, PARTNER_OFFICIALS
 from roadmap.models import Country, Goal, Indicator
+
+# The change reason of everything load_demo writes.
+VIA = "demonstration"
 
 DEMO_PASSWORD = "roadmap-demo"
 SEED = 2030
@@ -200,7 +202,7 @@ class DemoBuilder:
     @transaction.atomic
     def build(self) -> dict[str, int]:
         # Remove the earlier demonstration (cascades to actions, history, KPIs) and start afresh.
-        ActionPlan.objects.filter(is_demo=True).delete()
+        services.delete_plans(ActionPlan.objects.filter(is_demo=True), by=self.author, via=VIA)
         taken = set(ActionPlan.objects.current().values_list("country__iso3", flat=True))
         indicators = self._indicators()
         countries = {c.iso3: c for c in Country.objects.filter(iso3__in=KNOWN)}
@@ -215,21 +217,26 @@ class DemoBuilder:
             if plan.stage in (Stage.DRAFT_COMPLETED, Stage.APPROVED):
                 self._actions(plan, complete=iso3 in COMPLETE_IN_DEMO, counts=counts)
                 self._kpis(plan, indicators, counts)
-        DataVersion.bump()  # bulk inserts send no signals
         return counts
 
     def _indicators(self) -> list[Indicator]:
         out = []
         for code, goal, title, unit, direction in ILLUSTRATIVE_INDICATORS:
-            indicator, _ = Indicator.objects.update_or_create(
-                code=code,
-                defaults={
-                    "goal": self.goals[goal],
-                    "title": title,
-                    "unit": unit,
-                    "direction": direction,
-                },
-            )
+            fields = {
+                "goal": self.goals[goal],
+                "title": title,
+                "unit": unit,
+                "direction": direction,
+            }
+            indicator = Indicator.objects.filter(code=code).first()
+            if indicator is None:
+                indicator = services.create_indicator(by=self.author, via=VIA, code=code, **fields)
+            else:
+                changes = {k: v for k, v in fields.items() if getattr(indicator, k) != v}
+                if changes:
+                    services.update_indicator(
+                        indicator=indicator, changes=changes, by=self.author, via=VIA
+                    )
             out.append(indicator)
         return out
 
@@ -270,9 +277,7 @@ class DemoBuilder:
         else:
             plan.start_year = seminar.year
             plan.title = f"{country.name} National Action Plan (not yet drafted)"
-        plan.full_clean()
-        plan.save()
-        return plan
+        return services.create(plan, by=self.author, via=VIA)
 
     def _actions(self, plan: ActionPlan, complete: bool, counts: dict[str, int]) -> None:
         rng = self.rng
@@ -319,7 +324,7 @@ class DemoBuilder:
                 )
             )
             paths.append(path)
-        Action.objects.bulk_create(actions)
+        services.bulk_create(Action, actions, by=self.author, via=VIA)
         updates, milestones = [], []
         for action, path in zip(actions, paths, strict=True):
             for reported_on, before, after in path:
@@ -340,8 +345,8 @@ class DemoBuilder:
                     )
                 )
             milestones.extend(self._milestones(action))
-        StatusUpdate.objects.bulk_create(updates, batch_size=2000)
-        Milestone.objects.bulk_create(milestones, batch_size=2000)
+        services.bulk_create(StatusUpdate, updates, by=self.author, via=VIA, batch_size=2000)
+        services.bulk_create(Milestone, milestones, by=self.author, via=VIA, batch_size=2000)
         counts["actions"] += len(actions)
         counts["updates"] += len(updates)
         counts["milestones"] += len(milestones)
@@ -440,7 +445,9 @@ class DemoBuilder:
             else:
                 baseline = Decimal(rng.randint(5, 60))
                 target = baseline * 2 if indicator.direction == "higher" else baseline / 2
-            kpi = IndicatorTarget.objects.create(
+            kpi = services.create_kpi(
+                by=self.author,
+                via=VIA,
                 plan=plan,
                 indicator=indicator,
                 baseline_value=baseline,
@@ -463,5 +470,5 @@ class DemoBuilder:
                         recorded_at=timezone.make_aware(dt.datetime(year + 1, 2, 15, 12)),
                     )
                 )
-        IndicatorValue.objects.bulk_create(values)
+        services.bulk_create(IndicatorValue, values, by=self.author, via=VIA)
         counts["kpi_values"] += len(values)

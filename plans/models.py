@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from plans import progress
 from plans.choices import DRAFTED_STAGES, Stage, Status
@@ -57,6 +58,7 @@ class ActionPlan(models.Model):
     )
 
     objects = ActionPlanQuerySet.as_manager()
+    history = HistoricalRecords()
 
     if TYPE_CHECKING:
         # Set by ActionPlanQuerySet.with_progress() (see progress.plan_annotations).
@@ -152,6 +154,7 @@ class Action(models.Model):
     version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "goal__number", "code"]
@@ -211,6 +214,8 @@ class Milestone(models.Model):
     title = models.CharField(max_length=300)
     due_date = models.DateField()
     completed_on = models.DateField("completed on", null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -296,6 +301,8 @@ class IndicatorTarget(models.Model):
     target_value = models.DecimalField(max_digits=14, decimal_places=2)
     target_year = models.PositiveSmallIntegerField(validators=year_validators)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "indicator__code"]
         verbose_name = "national KPI"
@@ -351,6 +358,7 @@ class IndicatorValue(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = IndicatorValueQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator_target", "year", "-recorded_at"]
@@ -371,7 +379,7 @@ class DataVersion(models.Model):
     """One row counting writes to plan and reference data.
 
     Expensive figures are cached under a key holding this number, so every gunicorn worker sees a change
-    at once: a write bumps it in the same transaction (plans/signals.py), and the next page view
+    at once: every write bumps it in the same transaction (plans/services.py), and the next page view
     recomputes. Reading it is one primary-key lookup.
     """
 

@@ -14,7 +14,7 @@ from plans.demo import DEMO_PASSWORD
 from plans.models import Action, IndicatorTarget
 from plans.visibility import NATIONAL_FOCAL_POINTS
 from reporting import services
-from reporting.models import CountryAssignment, ReportingCycle
+from reporting.models import CountryAssignment, ReportingCycle, Submission
 from roadmap.models import Country
 
 DEMO_CYCLE = "Annual report {year} (demonstration)"
@@ -32,8 +32,10 @@ def load(as_of: dt.date, impacs: User) -> str:
     CountryAssignment.objects.get_or_create(user=focal, country=jamaica)
     focal = User.objects.get(pk=focal.pk)  # fresh permission caches
 
-    # An earlier demonstration's cycle goes; its submissions went with the replaced plans.
-    ReportingCycle.objects.filter(name__endswith="(demonstration)").delete()
+    # An earlier demonstration's cycle goes, with its submissions (reporting data, not plan data).
+    earlier = ReportingCycle.objects.filter(name__endswith="(demonstration)")
+    Submission.objects.filter(cycle__in=earlier).delete()
+    earlier.delete()
     for cycle in ReportingCycle.objects.open():
         services.close_cycle(cycle=cycle, by=impacs)
     cycle = services.open_cycle(

@@ -1,7 +1,7 @@
 """The reporting cycle's writes: submit, withdraw, approve, return, resubmit; open and close a cycle.
 
 These move to the one write module, ``plans/services.py``, once branch acct has merged it (TEAM.md);
-approval already goes through its functions (see reporting/apply.py) with ``via="review"``. Each function
+approval writes through its functions with ``via="review"``. Each function
 takes keyword arguments and the acting user, checks that user may do it, locks what it changes, and
 records the step (who, when, comment) in one transaction. Legal steps are ``models.TRANSITIONS``.
 """
@@ -19,9 +19,9 @@ from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from plans import services as plan_services
 from plans import visibility
 from plans.models import Action, IndicatorTarget, Milestone
-from reporting import apply
 from reporting.models import (
     Event,
     Kind,
@@ -32,7 +32,7 @@ from reporting.models import (
     next_state,
 )
 
-Conflict = apply.Conflict
+Conflict = plan_services.Conflict
 SUBMIT_PERMISSION = "reporting.submit_report"
 REVIEW_PERMISSION = "reporting.review_submission"
 REVIEW_VIA = "review"
@@ -285,7 +285,7 @@ def approve_submission(*, submission: Submission, by: User, comment: str = "") -
         if locked.kind in (Kind.STATUS, Kind.NO_CHANGE):
             assert locked.action is not None
             note = locked.note
-            update = apply.record_status_update(
+            update = plan_services.record_status_update(
                 action=locked.action,
                 to_status=locked.to_status,
                 reported_on=locked.reported_on or timezone.localdate(),
@@ -298,7 +298,7 @@ def approve_submission(*, submission: Submission, by: User, comment: str = "") -
             locked.status_update = update
         elif locked.kind == Kind.MILESTONE:
             assert locked.milestone is not None and locked.completed_on is not None
-            apply.complete_milestone(
+            plan_services.complete_milestone(
                 milestone=locked.milestone,
                 completed_on=locked.completed_on,
                 by=by,
@@ -308,7 +308,7 @@ def approve_submission(*, submission: Submission, by: User, comment: str = "") -
         else:
             assert locked.kpi is not None and locked.value is not None
             assert locked.kpi_year is not None
-            apply.record_kpi_value(
+            plan_services.record_kpi_value(
                 kpi=locked.kpi,
                 year=locked.kpi_year,
                 value=locked.value,
@@ -324,7 +324,7 @@ def approve_submission(*, submission: Submission, by: User, comment: str = "") -
 
 def describe_conflict(conflict: Exception) -> str:
     """The newer change that made an approval stale, in a sentence for the reviewer."""
-    newer = getattr(conflict, "newer", None)
+    newer = getattr(conflict, "newer", None) or getattr(conflict, "current", None)
     if newer is None:
         return _("It changed after this submission was made.")
     when = formats.date_format(

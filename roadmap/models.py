@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 iso3_validator = RegexValidator(
     r"^[A-Z]{3}$", "Enter an ISO 3166 alpha-3 code: three capital letters, such as JAM."
@@ -32,6 +33,8 @@ class Country(models.Model):
     name = models.CharField(max_length=100, unique=True)
     caricom_member = models.BooleanField("CARICOM member", default=True)
     adopted_on = models.DateField("adopted the Roadmap on", null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -61,6 +64,8 @@ class Goal(models.Model):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["number"]
         constraints = [
@@ -85,6 +90,8 @@ class Target(models.Model):
     title = models.CharField(max_length=500)
     # Zero-padded copy of the code so that the database sorts 1.10 after 1.9.
     sort_key = models.CharField(max_length=100, editable=False, db_index=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sort_key"]
@@ -125,6 +132,8 @@ class Indicator(models.Model):
     title = models.CharField(max_length=300)
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.COUNT)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

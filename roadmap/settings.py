@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    # The change history of plan and reference data (plans/services.py records it).
+    "simple_history",
     "roadmap",
     "plans",
     "reporting",
@@ -192,6 +194,9 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Per-process memory cache: cached pages are keyed on the data version (plans.models.DataVersion), so a
 # stale entry is never served after a write, whichever worker made it.
+# The admin's history pages show changes; reverting goes through the forms, not the history pages.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -1,4 +1,8 @@
-"""Plain builders for test data: each makes one valid object and takes overrides."""
+"""Plain builders for test data: each makes one valid object and takes overrides.
+
+They write through plans/services.py like every other writer ("via" is "test"), so the data they make has
+a history and moves the data version, as the site's would.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 
+from plans import services
 from plans.choices import Stage, Status
 from plans.models import (
     Action,
@@ -22,6 +27,7 @@ from plans.roles import IMPACS_STAFF, PARTNER_OFFICIALS
 from roadmap.models import Country, Goal, Indicator
 
 _seq = itertools.count(1)
+VIA = "test"
 PASSWORD = "correct horse battery staple"
 
 
@@ -59,7 +65,7 @@ def make_plan(iso3: str = "JAM", **kwargs: Any) -> ActionPlan:
         "approved_on": dt.date(2022, 10, 1),
     }
     fields.update(kwargs)
-    return ActionPlan.objects.create(**fields)
+    return services.create_plan(by=None, via=VIA, **fields)
 
 
 def make_action(plan: ActionPlan, **kwargs: Any) -> Action:
@@ -75,26 +81,22 @@ def make_action(plan: ActionPlan, **kwargs: Any) -> Action:
     fields.update(kwargs)
     if "status" in fields and "baseline_status" not in fields:
         fields["baseline_status"] = Status.NOT_STARTED
-    return Action.objects.create(**fields)
+    return services.create_action(by=None, via=VIA, **fields)
 
 
 def make_update(
     action: Action, to_status: str, reported_on: dt.date, **kwargs: Any
 ) -> StatusUpdate:
     """Record a change the way the site does: history row plus the action's new status."""
-    update = StatusUpdate.objects.create(
+    return services.record_status_update(
         action=action,
-        from_status=action.status,
         to_status=to_status,
         reported_on=reported_on,
         note=kwargs.pop("note", "Reported at the quarterly review."),
+        by=kwargs.pop("author", None),
+        via=VIA,
         **kwargs,
     )
-    action.status = to_status
-    action.status_changed_on = reported_on
-    action.version += 1
-    action.save()
-    return update
 
 
 def make_milestone(action: Action, **kwargs: Any) -> Milestone:
@@ -104,13 +106,13 @@ def make_milestone(action: Action, **kwargs: Any) -> Milestone:
         "due_date": dt.date(2025, 6, 30),
     }
     fields.update(kwargs)
-    return Milestone.objects.create(**fields)
+    return services.create_milestone(by=None, via=VIA, **fields)
 
 
 def make_indicator(code: str = "K1", **kwargs: Any) -> Indicator:
     fields: dict[str, Any] = {"code": code, "goal": goal(2), "title": "Firearms seized"}
     fields.update(kwargs)
-    return Indicator.objects.create(**fields)
+    return services.create_indicator(by=None, via=VIA, **fields)
 
 
 def make_kpi(
@@ -125,14 +127,26 @@ def make_kpi(
         "target_year": 2030,
     }
     fields.update(kwargs)
-    return IndicatorTarget.objects.create(**fields)
+    return services.create_kpi(by=None, via=VIA, **fields)
 
 
 def make_value(
-    kpi: IndicatorTarget, year: int, value: float | int, **kwargs: Any
+    kpi: IndicatorTarget,
+    year: int,
+    value: float | int,
+    *,
+    author: User | None = None,
+    superseded_at: Any = None,
+    **kwargs: Any,
 ) -> IndicatorValue:
-    return IndicatorValue.objects.create(
-        indicator_target=kpi, year=year, value=Decimal(str(value)), **kwargs
+    """A KPI value; one for a year that already has a value corrects it (the old one is kept).
+
+    ``superseded_at`` is accepted for readability only: a value is superseded by the next one.
+    """
+    standing = IndicatorValue.objects.in_force().filter(indicator_target=kpi, year=year).exists()
+    kwargs.setdefault("correction", standing)
+    return services.record_kpi_value(
+        kpi=kpi, year=year, value=Decimal(str(value)), by=author, via=VIA, **kwargs
     )
 
 

@@ -148,7 +148,7 @@ def test_the_update_area_appears_only_with_a_status_form(
 ) -> None:
     assert "Record a status update" not in text_of(partner_client.get(f"/actions/{action.pk}/"))
 
-    def forms_for(request: Any, action: Action) -> dict[str, Any]:
+    def forms_for(request: Any, action: Action, bound: Any = None) -> dict[str, Any]:
         return {"status_form": object()}
 
     monkeypatch.setattr("plans.views.lists.forms_for", forms_for)

@@ -77,7 +77,11 @@ def history(demo: dict[str, int], impacs: User) -> None:
         evidence_url="https://example.org/gazette/2026-11",
         note="Bill passed its second reading — “substantial”.",
     )
-    kpi = IndicatorTarget.objects.filter(plan__country__iso3="JAM").first()
+    kpi = (
+        IndicatorTarget.objects.filter(plan__country__iso3="JAM")
+        .exclude(indicator__unit="yes_no")
+        .first()
+    )
     assert kpi is not None
     wrong = kpi.values.in_force().order_by("year").first()
     assert wrong is not None

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from plans import services
 from plans.models import DataVersion
 from tests.builders import make_action, make_kpi, make_milestone, make_plan, make_update, make_value
 
@@ -27,9 +28,13 @@ def test_every_write_to_plan_data_moves_the_version() -> None:
     assert moves(lambda: make_milestone(action))
     kpi = make_kpi(plan)
     assert moves(lambda: make_value(kpi, 2024, 3))
-    assert moves(lambda: action.delete())
-    plan.stage = "draft_completed"
-    assert moves(plan.save)
+    fresh = make_action(plan)
+    assert moves(lambda: services.delete(fresh, by=None, via="test"))
+    assert moves(
+        lambda: services.update_plan(
+            plan=plan, changes={"stage": "draft_completed"}, by=None, via="test"
+        )
+    )
 
 
 def test_loading_the_demonstration_moves_the_version(demo) -> None:

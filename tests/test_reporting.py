@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
+from plans import services as plan_services
 from plans.choices import Status
 from plans.models import Action
 from reporting import notifications, services
@@ -154,7 +155,7 @@ def test_approving_after_the_action_changed_is_refused_with_the_newer_change(
     impacs, focal = people
     site = make_site()
     s = _submit(site.action, focal)
-    services.apply.record_status_update(
+    plan_services.record_status_update(
         action=site.action,
         to_status=Status.SUBSTANTIAL,
         reported_on=TODAY,
@@ -308,13 +309,10 @@ def test_the_reporting_pages_cost_the_same_queries_with_ten_times_the_data(
     client = Client()
     client.force_login(impacs)
 
+    plans = {iso3: make_plan(iso3) for iso3 in ("JAM", "BRB")}
+
     def grow(n: int) -> None:
-        for iso3 in ("JAM", "BRB"):
-            plan = (
-                make_plan(iso3)
-                if not Action.objects.filter(plan__country__iso3=iso3).exists()
-                else Action.objects.filter(plan__country__iso3=iso3).first().plan
-            )  # type: ignore[union-attr]
+        for iso3, plan in plans.items():
             for _ in range(n):
                 action = make_action(plan)
                 if iso3 == "JAM":

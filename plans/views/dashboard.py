@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django_tables2 import RequestConfig
 
-from plans import charts, progress, visibility
+from plans import changes, charts, progress, visibility
 from plans.choices import DRAFTED_STAGES, Stage
 from plans.models import (
     Action,
@@ -185,24 +185,26 @@ def _trend(drafted: list[ActionPlan], today: dt.date) -> charts.Chart:
 
 @viewer_required
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
-    country = get_object_or_404(Country, iso3=iso3.upper())
-    visibility.check_country(request.user, country.pk)
-    if iso3 != iso3.lower():
-        return redirect(country, permanent=True)
     today = timezone.localdate()
+    # The plan brings its country along; a state without a current plan costs one more query.
     plan = (
         ActionPlan.objects.current()
-        .filter(country=country)
+        .filter(country__iso3=iso3.upper())
         .with_progress(today)
         .select_related("country")
         .first()
     )
+    country = plan.country if plan is not None else get_object_or_404(Country, iso3=iso3.upper())
+    visibility.check_country(request.user, country.pk)
+    if iso3 != iso3.lower():
+        return redirect(country, permanent=True)
     context: dict[str, Any] = {
         "country": country,
         "plan": plan,
         "today": today,
         "explanation": progress.EXPLANATION,
         "drafted_stages": DRAFTED_STAGES,
+        "changes": changes.page_of(changes.country_changes(country), request.GET.get("changes")),
     }
     if plan is not None and plan.is_drafted:
         context.update(_plan_context(plan, today))

@@ -30,13 +30,13 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
-from plans import progress, visibility
+from plans import changes, progress, visibility
 from plans.choices import Stage
 from plans.filters import ActionFilterSet
 from plans.models import Action, IndicatorTarget, IndicatorValue
 from plans.tables import DEFAULT_PAGE_SIZE, ActionTable, CountryTable, PageSizePaginator
 from plans.views.access import VIEW_PERMISSION, viewer_required
-from plans.views.updates import forms_for
+from plans.views.action_forms import forms_for
 from roadmap.models import Country, Indicator
 
 STAGE_DATE_FIELDS = {
@@ -215,17 +215,34 @@ class KpiContext:
         return f"{number} %" if unit == Indicator.Unit.PERCENT else number
 
 
+def action_queryset() -> QuerySet[Action]:
+    return Action.objects.select_related("plan__country", "goal", "target")
+
+
+def page_kpis(action: Action) -> QuerySet[IndicatorTarget]:
+    """The national KPIs the action page shows: its plan's KPIs of its goal.
+
+    A KPI value may be entered through an action's page only for one of these.
+    """
+    return IndicatorTarget.objects.filter(plan=action.plan_id, indicator__goal=action.goal_id)
+
+
 @viewer_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_object_or_404(
-        Action.objects.select_related("plan__country", "goal", "target"), pk=pk
-    )
+    action = get_object_or_404(action_queryset(), pk=pk)
     visibility.check_country(request.user, action.plan.country_id)
+    return render(request, "plans/action_detail.html", action_context(request, action))
+
+
+def action_context(
+    request: HttpRequest, action: Action, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything the action page shows; ``bound`` holds the forms of a POST that failed."""
     latest = (
         IndicatorValue.objects.in_force().filter(indicator_target=OuterRef("pk")).order_by("-year")
     )
     kpis = (
-        IndicatorTarget.objects.filter(plan=action.plan_id, indicator__goal=action.goal_id)
+        page_kpis(action)
         .select_related("indicator")
         .annotate(
             latest_value=Subquery(latest.values("value")[:1]),
@@ -233,21 +250,26 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .order_by("indicator__code")
     )
+    # The milestones and the change history come in one query.
+    milestones, change_list = changes.action_page_rows(action)
     context: dict[str, Any] = {
         "action": action,
         "plan": action.plan,
         "country": action.plan.country,
-        "milestones": list(action.milestones.all()),
+        "milestones": milestones,
         "history": list(
             action.updates.latest_first().select_related("author", "submission__submitted_by")
         ),
         "kpis": [KpiContext(k, k.latest_value, k.latest_year) for k in kpis],
         "today": timezone.localdate(),
         "explanation": progress.EXPLANATION,
+        "changes": changes.page_of(change_list, request.GET.get("changes")),
+        # The page answers the update forms' POSTs too: the navigation still shows "Actions".
+        "nav_section": "actions",
     }
-    context.update(forms_for(request, action))
+    context.update(forms_for(request, action, bound))
     # Imported here: the reporting app builds on this module's list pages.
-    from reporting.views import action_context
+    from reporting.views import action_context as reporting_context
 
-    context.update(action_context(request, action, context))
-    return render(request, "plans/action_detail.html", context)
+    context.update(reporting_context(request, action, context))
+    return context
