@@ -50,8 +50,8 @@ def reporting_pages() -> dict[str, str]:
 
     from django.contrib.auth.models import Group
 
+    from plans import services
     from plans.visibility import NATIONAL_FOCAL_POINTS
-    from reporting import services
     from reporting.models import CountryAssignment, ReportingCycle
     from roadmap.models import Country
 

@@ -1,6 +1,6 @@
 """The reporting cycle in the demonstration: `focal`, Jamaica's focal point, an open cycle with a few
 submissions awaiting review and one returned. Called from `load_demo` (only with DEBUG on, as it makes a
-demo account); every write goes through reporting/services.py."""
+demo account); every write goes through the write module (plans/services.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import datetime as dt
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext as _
 
+from plans import services
 from plans.choices import Status
 from plans.demo import DEMO_PASSWORD
 from plans.models import Action, IndicatorTarget
 from plans.visibility import NATIONAL_FOCAL_POINTS
-from reporting import services
 from reporting.models import CountryAssignment, ReportingCycle, Submission
 from roadmap.models import Country
 

@@ -2,7 +2,7 @@
 
 Access is checked here, on the server: review needs ``reporting.review_submission``; submitting needs
 ``reporting.submit_report`` and the country's assignment; another state's objects are 404 to a focal
-point (plans/visibility.py). Writes are POST only, go through reporting/services.py, and redirect with
+point (plans/visibility.py). Writes are POST only, go through the write module (plans/services.py), and redirect with
 a message.
 """
 
@@ -22,12 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from plans import visibility
+from plans import services, visibility
 from plans.choices import Status
 from plans.models import Action, IndicatorTarget, Milestone
 from plans.views.access import viewer_required
 from plans.views.lists import SafeTableExport
-from reporting import compliance, services
+from reporting import compliance
 from reporting.charts import reporting_rates
 from reporting.forms import (
     CycleForm,

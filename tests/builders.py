@@ -164,7 +164,7 @@ def make_focal_point(username: str = "focal", *iso3: str) -> User:
 
 
 def make_cycle(by: User, **kwargs: Any) -> Any:
-    from reporting import services
+    from plans import services
 
     fields: dict[str, Any] = {
         "name": "Annual report 2026",

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from plans import services as plan_services
+from plans import services
 from plans.choices import Status
 from plans.models import Action
-from reporting import notifications, services
+from reporting import notifications
 from reporting.models import TRANSITIONS, Event, Notification, State, Submission
 from tests.builders import make_action, make_cycle, make_focal_point, make_impacs, make_plan
 from tests.updates_support import make_site
@@ -155,7 +155,7 @@ def test_approving_after_the_action_changed_is_refused_with_the_newer_change(
     impacs, focal = people
     site = make_site()
     s = _submit(site.action, focal)
-    plan_services.record_status_update(
+    services.record_status_update(
         action=site.action,
         to_status=Status.SUBSTANTIAL,
         reported_on=TODAY,

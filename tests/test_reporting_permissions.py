@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from plans import services
 from plans.choices import Status
-from reporting import services
 from tests import test_permissions as matrix
 from tests.builders import make_action, make_cycle, make_focal_point, make_plan
 from tests.updates_support import db_state, make_site
