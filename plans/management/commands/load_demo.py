@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "Load the demonstration data: real plan stages and known dates for the 16 states, and "
         "illustrative actions, history and KPIs for the 12 drafted plans. Replaces an earlier "
         "demonstration; the same --as-of date always gives the same data. Creates the demo users "
-        "admin, impacs and partner (password roadmap-demo) only when DEBUG is on."
+        "admin, impacs, partner and focal (password roadmap-demo) only when DEBUG is on, with an open "
+        "reporting cycle for focal (Jamaica)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
