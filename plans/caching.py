@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from plans import visibility
 from plans.models import DataVersion
 
 FRAGMENT_SECONDS = 24 * 3600  # a day: the date is in the key anyway
@@ -42,14 +43,8 @@ def scope_of(country_codes: Iterable[str] | None) -> str:
 
 
 def visibility_scope(user: User) -> str:
-    """What this reader may see, as a cache key part.
-
-    Today every signed-in reader sees every country. Branch ``reporting`` plugs its rule in here, e.g.::
-
-        visible = visible_countries(user)  # plans/visibility.py: a QuerySet of countries, or None for all
-        return scope_of(None if visible is None else visible.values_list("iso3", flat=True))
-    """
-    return scope_of(None)
+    """What this reader may see, as a cache key part (plans/visibility.py decides)."""
+    return visibility.scope_key(user)
 
 
 class _Seen:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from plans import progress
+from plans import progress, visibility
 from plans.choices import Status
 from plans.models import Action
 from roadmap.models import Country, Goal
@@ -63,6 +65,14 @@ class ActionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Action
         fields = ["q", "country", "goal", "status", "overdue", "due_after", "due_before"]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A focal point is offered, and may ask for, their own countries only: ?country=BRB is then an
+        # invalid choice, which lists nothing (strict filtering), rather than another state's actions.
+        if user is not None:
+            field = self.filters["country"]
+            field.queryset = visibility.scoped(Country.objects.all(), user, "")
 
     def search(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         value = value.strip()

@@ -43,6 +43,7 @@ urlpatterns = [
     path("admin/logout/", views.SignOutView.as_view()),
     path("admin/reference-workbook/", include(admin_workbooks)),
     path("admin/", admin.site.urls),
+    path("reporting/", include("reporting.urls")),
     path("", include("plans.urls")),
 ]
 

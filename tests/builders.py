@@ -148,3 +148,29 @@ def make_value(
     return services.record_kpi_value(
         kpi=kpi, year=year, value=Decimal(str(value)), by=author, via=VIA, **kwargs
     )
+
+
+def make_focal_point(username: str = "focal", *iso3: str) -> User:
+    """A national focal point assigned to these countries (Jamaica by default)."""
+    from plans.visibility import NATIONAL_FOCAL_POINTS
+    from reporting.models import CountryAssignment
+
+    user = make_user(username, NATIONAL_FOCAL_POINTS, first_name="Fiona", last_name="Campbell")
+    user.email = f"{username}@example.org"
+    user.save()
+    for code in iso3 or ("JAM",):
+        CountryAssignment.objects.create(user=user, country=country(code))
+    return User.objects.get(pk=user.pk)
+
+
+def make_cycle(by: User, **kwargs: Any) -> Any:
+    from plans import services
+
+    fields: dict[str, Any] = {
+        "name": "Annual report 2026",
+        "opens_on": dt.date(2026, 10, 1),
+        "due_on": dt.date(2026, 12, 31),
+        "kpi_year": 2026,
+    }
+    fields.update(kwargs)
+    return services.open_cycle(by=by, **fields)

@@ -20,6 +20,7 @@ from plans.models import (
     Milestone,
     StatusUpdate,
 )
+from reporting.models import ReportingCycle, Submission, Transition
 from tests.builders import (
     make_action,
     make_indicator,
@@ -46,6 +47,9 @@ def db_state() -> dict[str, list[Any]]:
         "milestones": list(Milestone.objects.order_by("pk").values_list("pk", "completed_on")),
         "kpi_values": list(IndicatorValue.objects.order_by("pk").values_list()),
         "passwords": list(User.objects.order_by("pk").values_list("pk", "password")),
+        "submissions": list(Submission.objects.order_by("pk").values_list("pk", "state", "note")),
+        "decisions": list(Transition.objects.order_by("pk").values_list()),
+        "cycles": list(ReportingCycle.objects.order_by("pk").values_list()),
     }
 
 

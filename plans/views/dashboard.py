@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django_tables2 import RequestConfig
 
-from plans import changes, charts, progress
+from plans import changes, charts, progress, visibility
 from plans.caching import cached_fragment, query_part
 from plans.choices import Stage
 from plans.models import (
@@ -53,20 +53,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     body = cached_fragment(
         "dashboard",
         request,
-        lambda: render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today)),
+        lambda: render_to_string(
+            "plans/includes/dashboard_body.html",
+            _dashboard_context(today, visibility.visible_country_ids(request.user)),
+        ),
     )
     return render(request, "plans/dashboard.html", {"body": body})
 
 
-def _dashboard_context(today: dt.date) -> dict[str, Any]:
+def _dashboard_context(today: dt.date, countries: frozenset[int] | None = None) -> dict[str, Any]:
+    """The dashboard's figures; ``countries`` narrows what names a plan to those a reader may see.
+
+    A national focal point (``countries`` given) sees the regional aggregates as everyone does (the
+    headline, regional completion, the trend, and the stage of each state, which is public), but the
+    per-plan chart, the heatmap, the overdue count and list, and the latest updates show their own
+    countries only: no name or count of another state's plan reaches them.
+    """
     drafted = list(ActionPlan.objects.drafted().with_progress(today).select_related("country"))
+    shown = drafted if countries is None else [p for p in drafted if p.country_id in countries]
     stages = _states_by_stage()
     current_actions = Action.objects.current()
+    updates = StatusUpdate.objects.filter(action__plan__is_current=True)
+    if countries is not None:
+        current_actions = current_actions.filter(plan__country__in=countries)
+        updates = updates.filter(action__plan__country__in=countries)
     overdue = current_actions.overdue(today)
     context: dict[str, Any] = {
         "today": today,
+        "scoped": countries is not None,
         "headline": progress.headline(plan.is_complete for plan in drafted),
-        "plans": drafted,
+        "plans": shown,
         "regional": progress.mean(plan.completion for plan in drafted),
         "regional_baseline": progress.mean(plan.baseline_completion for plan in drafted),
         "stages": [(stage, stages.get(stage, [])) for stage in Stage],
@@ -79,9 +95,9 @@ def _dashboard_context(today: dt.date) -> dict[str, Any]:
             )[:LATEST]
         ],
         "latest_updates": list(
-            StatusUpdate.objects.filter(action__plan__is_current=True)
-            .select_related("action__plan__country", "author")
-            .order_by("-recorded_at", "-pk")[:LATEST]
+            updates.select_related("action__plan__country", "author").order_by(
+                "-recorded_at", "-pk"
+            )[:LATEST]
         ),
         "charts": [
             charts.plans_against_baseline(
@@ -93,10 +109,10 @@ def _dashboard_context(today: dt.date) -> dict[str, Any]:
                         plan.baseline_completion,
                         plan.is_complete,
                     )
-                    for plan in drafted
+                    for plan in shown
                 ]
             ),
-            _goal_heatmap(drafted, today),
+            _goal_heatmap(shown, today),
             _trend(drafted, today),
             charts.lifecycle(stages),
         ],
@@ -171,6 +187,7 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     """A country page: its body (figures, tables, lists) cached as HTML like the dashboard's, per query
     string (each goal table sorts and pages on its own)."""
     country = get_object_or_404(Country, iso3=iso3.upper())
+    visibility.check_country(request.user, country.pk)
     if iso3 != iso3.lower():
         return redirect(country, permanent=True)
     head, body, has_charts = cached_fragment(

@@ -33,7 +33,7 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from django_tables2.export import ExportMixin, TableExport
 from tablib import Dataset
 
-from plans import changes, progress
+from plans import changes, progress, visibility
 from plans.caching import cached_fragment, query_part
 from plans.choices import STAGE_DATE_FIELDS, Stage
 from plans.filters import ActionFilterSet
@@ -185,7 +185,7 @@ class CountryList(ListPage, SingleTableView):
     export_name = "roadmap-countries"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return countries_with_progress()
+        return visibility.scoped(countries_with_progress(), self.request.user, "")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -207,7 +207,12 @@ class ActionList(ListPage, SingleTableMixin, FilterView):
     export_name = "roadmap-actions"
 
     def get_queryset(self) -> QuerySet[Action]:
-        return Action.objects.current()
+        return visibility.scoped(Action.objects.current(), self.request.user, "plan__country")
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -263,6 +268,7 @@ def page_kpis(action: Action) -> QuerySet[IndicatorTarget]:
 @viewer_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(action_queryset(), pk=pk)
+    visibility.check_country(request.user, action.plan.country_id)
     return render(request, "plans/action_detail.html", action_context(request, action))
 
 
@@ -289,7 +295,9 @@ def action_context(
         "plan": action.plan,
         "country": action.plan.country,
         "milestones": milestones,
-        "history": list(action.updates.latest_first().select_related("author")),
+        "history": list(
+            action.updates.latest_first().select_related("author", "submission__submitted_by")
+        ),
         "kpis": [KpiContext(k, k.latest_value, k.latest_year) for k in kpis],
         "today": timezone.localdate(),
         "explanation": progress.EXPLANATION,
@@ -298,4 +306,8 @@ def action_context(
         "nav_section": "actions",
     }
     context.update(forms_for(request, action, bound))
+    # Imported here: the reporting app builds on this module's list pages.
+    from reporting.views import action_context as reporting_context
+
+    context.update(reporting_context(request, action, context))
     return context

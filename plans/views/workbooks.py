@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from plans import visibility
 from plans.models import DataVersion
 from plans.views.access import viewer_required
 from plans.workbooks import apply, diff, export, schema
@@ -95,6 +96,9 @@ class UploadForm(forms.Form):
 @viewer_required
 def plan_workbook(request: HttpRequest, iso3: str) -> HttpResponse:
     country = get_object_or_404(Country, iso3=iso3.upper())
+    visibility.check_country(
+        request.user, country.pk
+    )  # another state's plan is 404 to a focal point
     response = HttpResponse(export.export_plan(country), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{export.filename(country)}"'
     return response
@@ -116,8 +120,9 @@ def safe_name(name: str) -> str:
 
 @login_required
 def import_plan(request: HttpRequest, iso3: str) -> HttpResponse:
-    user = _importer(request)
     country = get_object_or_404(Country, iso3=iso3.upper())
+    visibility.check_country(request.user, country.pk)
+    user = _importer(request)
     if request.method == "POST" and "token" in request.POST:
         return _apply(request, country, user, request.POST["token"])
     form = UploadForm(request.POST or None, request.FILES or None)

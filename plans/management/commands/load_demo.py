@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from plans.demo import DemoBuilder, create_demo_users
 from plans.models import ActionPlan
+from reporting import demo as reporting_demo
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         "Load the demonstration data: real plan stages and known dates for the 16 states, and "
         "illustrative actions, history and KPIs for the 12 drafted plans. Replaces an earlier "
         "demonstration; the same --as-of date always gives the same data. Creates the demo users "
-        "admin, impacs and partner (password roadmap-demo) only when DEBUG is on."
+        "admin, impacs, partner and focal (password roadmap-demo) only when DEBUG is on, with an open "
+        "reporting cycle for focal (Jamaica)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         if settings.DEBUG:
             users = create_demo_users()
             author = users["impacs"]
-            self.stdout.write("Demo users: admin, impacs, partner (password roadmap-demo).")
+            self.stdout.write("Demo users: admin, impacs, partner, focal (password roadmap-demo).")
         else:
             self.stderr.write(
                 "Demo users not created: DEBUG is off, and demo passwords must never reach a "
@@ -59,3 +61,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demonstration data as of {as_of}: {summary}."))
+        if author is not None:  # the reporting cycle needs its demo accounts (DEBUG on)
+            self.stdout.write(f"Reporting: {reporting_demo.load(as_of, author)}.")
