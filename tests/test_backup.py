@@ -78,9 +78,8 @@ def history(demo: dict[str, int], impacs: User) -> None:
         note="Bill passed its second reading — “substantial”.",
     )
     kpi = (
-        IndicatorTarget.objects.filter(plan__country__iso3="JAM")
-        .exclude(indicator__unit="yes_no")
-        .first()
+        # A percent KPI: its values may have decimals (a count takes whole numbers only).
+        IndicatorTarget.objects.filter(plan__country__iso3="JAM", indicator__unit="percent").first()
     )
     assert kpi is not None
     wrong = kpi.values.in_force().order_by("year").first()
