@@ -86,7 +86,7 @@ def history(demo: dict[str, int], impacs: User) -> None:
     assert wrong is not None
     wrong.superseded_at = timezone.now()
     wrong.save()
-    make_value(kpi, wrong.year, 12.5, author=impacs, note="Corrected after the audit")
+    make_value(kpi, wrong.year, 13, author=impacs, note="Corrected after the audit")
     make_plan("JAM", title="Jamaica's first plan", is_current=False, start_year=2016, end_year=2020)
 
 
