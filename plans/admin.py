@@ -130,7 +130,7 @@ class IndicatorValueInline(admin.TabularInline):  # type: ignore[type-arg]
     model = IndicatorValue
     extra = 0
     fields = ["year", "value", "note", "author", "recorded_at", "superseded_at"]
-    readonly_fields = fields
+    readonly_fields = ["year", "value", "note", "author", "recorded_at", "superseded_at"]
     can_delete = False
     ordering = ["-year", "-recorded_at"]
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Value
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -131,6 +132,9 @@ def _who(record: Any) -> str:
 class Row:
     """One row of the combined history query, with the model's field names as attributes."""
 
+    def __getattr__(self, name: str) -> Any:  # the columns, set in __init__
+        raise AttributeError(name)
+
     def __init__(self, values: dict[str, Any], prefix: str):
         cut = len(prefix) + 2
         for name, value in values.items():
@@ -232,7 +236,9 @@ def union_rows(branches: list[tuple[str, Any, dict[str, Any]]]) -> dict[str, lis
     combined = None
     for (_tag, queryset, exprs), _qs in zip(branches, annotated, strict=True):
         padded = {
-            f"x_{k}": exprs[k] if k in exprs else Value(None, output_field=fields[k]) for k in names
+            # Typed NULLs: PostgreSQL cannot match an untyped NULL with the other branches' column.
+            f"x_{k}": exprs[k] if k in exprs else Cast(Value(None), output_field=fields[k])
+            for k in names
         }
         qs = queryset.order_by().annotate(**padded).values_list(*[f"x_{k}" for k in names])
         combined = qs if combined is None else combined.union(qs, all=True)

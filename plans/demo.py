@@ -21,6 +21,7 @@ from plans.choices import Stage, Status
 from plans.models import (
     Action,
     ActionPlan,
+    IndicatorTarget,
     IndicatorValue,
     Milestone,
     StatusUpdate,
@@ -431,6 +432,7 @@ class DemoBuilder:
         assert plan.baseline_assessed_on is not None
         base_year = plan.baseline_assessed_on.year
         chosen = [indicators[0], *rng.sample(indicators[1:], 3)]
+        kpis: list[IndicatorTarget] = []
         values = []
         for indicator in chosen:
             if indicator.unit == Indicator.Unit.YES_NO:
@@ -445,9 +447,7 @@ class DemoBuilder:
             else:
                 baseline = Decimal(rng.randint(5, 60))
                 target = baseline * 2 if indicator.direction == "higher" else baseline / 2
-            kpi = services.create_kpi(
-                by=self.author,
-                via=VIA,
+            kpi = IndicatorTarget(
                 plan=plan,
                 indicator=indicator,
                 baseline_value=baseline,
@@ -455,6 +455,7 @@ class DemoBuilder:
                 target_value=target,
                 target_year=2030,
             )
+            kpis.append(kpi)
             for year in range(base_year + 1, self.as_of.year):
                 share = (year - base_year) / (2030 - base_year) * rng.uniform(0.6, 1.5)
                 value = baseline + (target - baseline) * Decimal(str(round(share, 2)))
@@ -470,5 +471,6 @@ class DemoBuilder:
                         recorded_at=timezone.make_aware(dt.datetime(year + 1, 2, 15, 12)),
                     )
                 )
+        services.bulk_create(IndicatorTarget, kpis, by=self.author, via=VIA)
         services.bulk_create(IndicatorValue, values, by=self.author, via=VIA)
         counts["kpi_values"] += len(values)

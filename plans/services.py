@@ -287,11 +287,17 @@ def record_status_update(
         locked = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
         if expected_version is not None and locked.version != expected_version:
             newer = locked.updates.select_related("author").order_by("-recorded_at", "-pk").first()
-            raise Conflict(
-                _("Someone else updated this action after the form was loaded."),
-                current=locked,
-                newer=newer,
+            message = (
+                _("%(who)s changed it at %(when)s to %(status)s.")
+                % {
+                    "who": _who(newer.author),
+                    "when": _when(newer.recorded_at),
+                    "status": newer.get_to_status_display(),
+                }
+                if newer is not None
+                else _("Someone else updated this action after the form was loaded.")
             )
+            raise Conflict(message, current=locked, newer=newer)
         update = StatusUpdate(
             action=locked,
             from_status=locked.status,
@@ -357,10 +363,23 @@ def _set_completed(
     with transaction.atomic():
         locked = _lock(milestone)
         if expected is not UNCHECKED and locked.completed_on != expected:
-            raise Conflict(
-                _("Someone else changed this milestone after the form was loaded."),
-                current=locked,
+            latest: Any = locked.history.select_related("history_user").first()  # type: ignore[attr-defined]
+            state = (
+                _("done on %(day)s") % {"day": _day(locked.completed_on)}
+                if locked.completed_on
+                else _("open")
             )
+            message = (
+                _("%(who)s changed it at %(when)s to %(state)s.")
+                % {
+                    "who": _who(latest.history_user),
+                    "when": _when(latest.history_date),
+                    "state": state,
+                }
+                if latest is not None
+                else _("Someone else changed this milestone after the form was loaded.")
+            )
+            raise Conflict(message, current=locked, newer=latest)
         if completed_on is not None and completed_on > timezone.localdate():
             raise ValidationError({"completed_on": _("The date cannot be in the future.")})
         locked.completed_on = completed_on
@@ -404,8 +423,12 @@ def record_kpi_value(
         )
         if standing is not None and seen is not None and standing.pk > seen:
             raise Conflict(
-                _("Someone else entered a value for %(year)s after the form was loaded.")
-                % {"year": year},
+                _("%(who)s changed it at %(when)s to %(value)s.")
+                % {
+                    "who": _who(standing.author),
+                    "when": _when(standing.recorded_at),
+                    "value": _number(standing.value),
+                },
                 current=locked,
                 newer=standing,
             )
