@@ -32,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plans.choices import Status
 
@@ -44,12 +45,12 @@ STATUS_WEIGHTS: dict[str, float] = {
 CLOSED_STATUSES = [Status.COMPLETED, Status.NOT_APPLICABLE]
 PATH_END = dt.date(2030, 12, 31)
 
-EXPLANATION = (
+EXPLANATION = _(
     "Each applicable action scores by its status: not started 0, limited progress 1/3, substantial "
     "progress 2/3, completed 1; actions marked not applicable are left out. A plan's completion is the "
     "mean score of its applicable actions; its baseline completion is the same with each action's "
     "status at the baseline assessment. A plan is complete when every applicable action is completed. "
-    'The drafted plans are the current plans at "draft completed" or "formally approved". An action is '
+    "The drafted plans are the current plans at “draft completed” or “formally approved”. An action is "
     "overdue when its due date has passed and it is not completed."
 )
 
@@ -269,11 +270,11 @@ def change_annotations() -> dict[str, Any]:
 
 # --- Regional figures -----------------------------------------------------------------------------
 
-TREND_EXPLANATION = (
+TREND_EXPLANATION = _(
     "Regional completion is the mean of the drafted plans' completions, each plan counting once. "
     "Its value at the end of each past quarter is today's completion with every later status change "
-    "undone, from the status history. The straight path runs from the first quarter's value to 100 % "
-    "at the end of 2030."
+    "undone, from the status history. The straight path runs from the first quarter's value to 100 "
+    "per cent at the end of 2030."
 )
 
 

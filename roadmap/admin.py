@@ -1,8 +1,30 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from roadmap.models import Country, Goal, Indicator, Target
+
+OFFICIAL_HELP = _(
+    "Enter a translation only from an official document of the Roadmap in that language, never a "
+    "machine translation. Where a language is left blank, readers of that language see the English "
+    "text, marked as English."
+)
+
+
+def official_fieldsets(
+    *names: str, first: tuple[str, ...]
+) -> list[tuple[object, dict[str, object]]]:
+    return [
+        (None, {"fields": [*first, *names]}),
+        (
+            _("Official translations"),
+            {
+                "fields": [f"{name}_{code}" for name in names for code in ("es", "fr", "nl")],
+                "description": OFFICIAL_HELP,
+            },
+        ),
+    ]
 
 
 @admin.register(Country)
@@ -25,6 +47,7 @@ class GoalAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     ordering = ["number"]
     inlines = [TargetInline]
+    fieldsets = official_fieldsets("title", "description", first=("number",))
 
 
 @admin.register(Target)
@@ -34,6 +57,7 @@ class TargetAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
     ordering = ["sort_key"]
     list_select_related = ["goal"]
+    fieldsets = official_fieldsets("title", first=("goal", "code"))
 
 
 @admin.register(Indicator)
@@ -43,3 +67,4 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
     ordering = ["code"]
     list_select_related = ["goal"]
+    fieldsets = official_fieldsets("title", first=("code", "goal", "unit", "direction"))

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms, template
+from django.utils.formats import number_format
 
 from plans.forms import KpiValueForm, milestone_form
 from plans.models import IndicatorTarget, IndicatorValue, Milestone
@@ -19,7 +20,7 @@ def plain_number(value: Decimal | float | int | None) -> str:
     if value is None:
         return "–"
     number = Decimal(str(value)).normalize()
-    return format(number, "f")
+    return number_format(number)
 
 
 @register.filter

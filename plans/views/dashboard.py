@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 from plans import charts, progress
@@ -50,7 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     bumps in its own transaction, so all server processes show a change on their next request.
     """
     today = timezone.localdate()
-    key = f"dashboard:{DataVersion.current()}:{today.isoformat()}"
+    # Per language too: the body's words, dates and figures are in the reader's language.
+    key = f"dashboard:{DataVersion.current()}:{today.isoformat()}:{get_language()}"
     body = cache.get(key)
     if body is None:
         body = render_to_string("plans/includes/dashboard_body.html", _dashboard_context(today))
@@ -205,7 +208,7 @@ def _goal_tables(
             order_by=("code",),
             prefix=f"g{goal.number}-",
             today=today,
-            empty_text="No actions under this goal.",
+            empty_text=_("No actions under this goal."),
             attrs={"class": "data-table country-actions-table"},
         )
         RequestConfig(request, paginate={"per_page": GOAL_TABLE_ROWS}).configure(table)
@@ -279,7 +282,7 @@ def _kpi_series(kpi: IndicatorTarget) -> charts.KpiSeries:
     values = [(value.year, value.value) for value in kpi.values_in_force]  # type: ignore[attr-defined]
     return charts.KpiSeries(
         code=kpi.indicator.code,
-        title=kpi.indicator.title,
+        title=kpi.indicator.official("title", get_language() or "en")[0],
         unit=kpi.indicator.unit,
         lower_is_better=kpi.indicator.direction == Indicator.Direction.LOWER,
         baseline_value=kpi.baseline_value,

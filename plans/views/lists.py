@@ -24,7 +24,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 from django_tables2.export import ExportMixin, TableExport
@@ -129,7 +131,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
                 export_format=self.export_format,
                 table=context["table"],
                 exclude_columns=self.exclude_columns,
-                dataset_kwargs={"title": context["table"].label},
+                dataset_kwargs={"title": str(context["table"].label)},
             )
             return exporter.response(filename=self.get_export_filename(self.export_format))
         # Past ExportMixin, whose own check would accept formats this site does not offer.
@@ -205,8 +207,8 @@ class KpiContext:
             return "–"
         unit = self.kpi.indicator.unit
         if unit == Indicator.Unit.YES_NO:
-            return "Yes" if value else "No"
-        number = f"{value.normalize():f}"
+            return str(_("Yes") if value else _("No"))
+        number = number_format(value.normalize())
         return f"{number} %" if unit == Indicator.Unit.PERCENT else number
 
 

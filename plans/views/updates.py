@@ -30,6 +30,7 @@ from django.urls import resolve
 from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from plans.choices import Status
 from plans.forms import (
@@ -115,11 +116,11 @@ def _action_page(
 
 
 def _when(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _day(date: dt.date) -> str:
-    return formats.date_format(date, "j M Y")
+    return formats.date_format(date, "SHORT_DATE_FORMAT")
 
 
 def _author(request: HttpRequest) -> User:
@@ -131,7 +132,7 @@ def _author(request: HttpRequest) -> User:
 
 
 def _who(user: Any) -> str:
-    return (user.get_full_name() or user.username) if user else "Someone"
+    return (user.get_full_name() or user.username) if user else _("Someone")
 
 
 # --- Status updates -------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def record_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(action)
     form = StatusUpdateForm(request.POST, action=action)
     if not form.is_valid():
-        messages.error(request, "The status update was not saved: correct what is marked below.")
+        messages.error(request, _("The status update was not saved: correct what is marked below."))
         return _action_page(request, action, INVALID, status=form)
 
     data = form.cleaned_data
@@ -168,11 +169,19 @@ def record_status(request: HttpRequest, pk: int) -> HttpResponse:
 
     if stale:
         return _status_conflict(request, locked)
-    label = Status(locked.status).label.lower()
+    label = str(Status(locked.status).label).lower()
     if was == locked.status:
-        messages.success(request, f"Progress note recorded for {locked.code}; it stays {label}.")
+        messages.success(
+            request,
+            _("Progress note recorded for %(code)s; it stays %(status)s.")
+            % {"code": locked.code, "status": label},
+        )
     else:
-        messages.success(request, f"Status update recorded: {locked.code} is now {label}.")
+        messages.success(
+            request,
+            _("Status update recorded: %(code)s is now %(status)s.")
+            % {"code": locked.code, "status": label},
+        )
     return redirect(locked)
 
 
@@ -180,16 +189,20 @@ def _status_conflict(request: HttpRequest, action: Action) -> HttpResponse:
     """Refuse a save from a stale form: show the newer change, keep what was typed."""
     newer = action.updates.select_related("author").order_by("-recorded_at", "-pk").first()
     if newer is None:
-        change = "This action was changed after you opened the form."
+        change = _("This action was changed after you opened the form.")
     else:
-        change = (
-            f"{_who(newer.author)} recorded an update at {_when(newer.recorded_at)}: "
-            f"{newer.get_to_status_display()}, reported for {_day(newer.reported_on)}: "
-            f"“{Truncator(newer.note).chars(300)}”"
-        )
+        change = _(
+            "%(who)s recorded an update at %(when)s: %(status)s, reported for %(date)s: “%(note)s”"
+        ) % {
+            "who": _who(newer.author),
+            "when": _when(newer.recorded_at),
+            "status": newer.get_to_status_display(),
+            "date": _day(newer.reported_on),
+            "note": Truncator(newer.note).chars(300),
+        }
     messages.error(
         request,
-        f"Your status update was not saved, so nothing was overwritten. {change}",
+        _("Your status update was not saved, so nothing was overwritten.") + " " + change,
     )
     # Keep what was typed, loaded from the newer version: saving again is a deliberate choice.
     data = request.POST.copy()
@@ -198,8 +211,11 @@ def _status_conflict(request: HttpRequest, action: Action) -> HttpResponse:
     form.is_valid()
     form.add_error(
         None,
-        "Someone else updated this action while you were writing (see the message above). "
-        "Your text is kept: check it against the newer update, then save again if it still applies.",
+        _(
+            "Someone else updated this action while you were writing (see the message above). "
+            "Your text is kept: check it against the newer update, then save again if it still "
+            "applies."
+        ),
     )
     return _action_page(request, action, CONFLICT, status=form)
 
@@ -226,7 +242,11 @@ def _change_milestone(
         return redirect(action)
     form = form_class(request.POST, milestone=milestone)
     if not form.is_valid():
-        messages.error(request, f"Milestone “{milestone.title}” was not changed: see below.")
+        messages.error(
+            request,
+            _("Milestone “%(milestone)s” was not changed: see below.")
+            % {"milestone": milestone.title},
+        )
         return _action_page(request, action, INVALID, milestone=form)
 
     completed_on = form.cleaned_data.get("completed_on")
@@ -239,23 +259,29 @@ def _change_milestone(
             locked.save(update_fields=["completed_on"])
 
     if changed_meanwhile:
-        state = (
-            f"marked it done on {_day(locked.completed_on)}"
-            if locked.completed_on
-            else "reopened it"
-        )
-        messages.error(
-            request,
-            f"Milestone “{locked.title}” was not changed: someone else {state} after you "
-            "opened the page. Nothing was overwritten; check it and try again if needed.",
-        )
+        if locked.completed_on:
+            message = _(
+                "Milestone “%(milestone)s” was not changed: someone else marked it done on "
+                "%(date)s after you opened the page. Nothing was overwritten; check it and try "
+                "again if needed."
+            ) % {"milestone": locked.title, "date": _day(locked.completed_on)}
+        else:
+            message = _(
+                "Milestone “%(milestone)s” was not changed: someone else reopened it after you "
+                "opened the page. Nothing was overwritten; check it and try again if needed."
+            ) % {"milestone": locked.title}
+        messages.error(request, message)
         return _action_page(request, action, CONFLICT)
     if completed_on:
         messages.success(
-            request, f"Milestone “{locked.title}” marked done on {_day(completed_on)}."
+            request,
+            _("Milestone “%(milestone)s” marked done on %(date)s.")
+            % {"milestone": locked.title, "date": _day(completed_on)},
         )
     else:
-        messages.success(request, f"Milestone “{locked.title}” reopened.")
+        messages.success(
+            request, _("Milestone “%(milestone)s” reopened.") % {"milestone": locked.title}
+        )
     return redirect(action)
 
 
@@ -271,7 +297,10 @@ def record_kpi_value(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         return redirect(action)
     form = KpiValueForm(request.POST, kpi=kpi)
     if not form.is_valid():
-        messages.error(request, f"The {kpi.indicator.code} value was not saved: see below.")
+        messages.error(
+            request,
+            _("The %(code)s value was not saved: see below.") % {"code": kpi.indicator.code},
+        )
         return _action_page(request, action, INVALID, kpi=form)
     data = form.cleaned_data
     if data["correction"] and not request.user.has_perm(KPI_CORRECT_PERMISSION):
@@ -306,10 +335,19 @@ def record_kpi_value(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         assert standing is not None
         messages.error(
             request,
-            f"The {code} value for {data['year']} was not saved, so nothing was overwritten: "
-            f"{_who(standing.author)} entered {plain_number(standing.value)} for {data['year']} at "
-            f"{_when(standing.recorded_at)}, after you opened the page. Your figure is kept "
-            "below: check it, then save again as a correction if it still applies.",
+            _(
+                "The %(code)s value for %(year)s was not saved, so nothing was overwritten: "
+                "%(who)s entered %(value)s for %(year)s at %(when)s, after you opened the page. "
+                "Your figure is kept below: check it, then save again as a correction if it "
+                "still applies."
+            )
+            % {
+                "code": code,
+                "year": data["year"],
+                "who": _who(standing.author),
+                "value": plain_number(standing.value),
+                "when": _when(standing.recorded_at),
+            },
         )
         return _action_page(request, action, CONFLICT, kpi=_kept(request, kpi, standing))
     if outcome == "needs correction":
@@ -317,26 +355,44 @@ def record_kpi_value(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         if request.user.has_perm(KPI_CORRECT_PERMISSION):
             form.add_error(
                 "correction",
-                f"{data['year']} already has a value, {plain_number(standing.value)}. Tick this "
-                "box to correct it; the earlier value stays in the history.",
+                _(
+                    "%(year)s already has a value, %(value)s. Tick this box to correct it; the "
+                    "earlier value stays in the history."
+                )
+                % {"year": data["year"], "value": plain_number(standing.value)},
             )
         else:
             form.add_error(
                 "year",
-                f"{data['year']} already has a value, {plain_number(standing.value)}, and your "
-                "account may not correct values.",
+                _(
+                    "%(year)s already has a value, %(value)s, and your account may not correct "
+                    "values."
+                )
+                % {"year": data["year"], "value": plain_number(standing.value)},
             )
-        messages.error(request, f"The {code} value was not saved: see below.")
+        messages.error(request, _("The %(code)s value was not saved: see below.") % {"code": code})
         return _action_page(request, action, INVALID, kpi=form)
     assert saved is not None
     if standing is not None:
         messages.success(
             request,
-            f"{code} for {saved.year} corrected from {plain_number(standing.value)} to "
-            f"{plain_number(saved.value)}; the earlier value is kept in the history.",
+            _(
+                "%(code)s for %(year)s corrected from %(old)s to %(new)s; the earlier value is "
+                "kept in the history."
+            )
+            % {
+                "code": code,
+                "year": saved.year,
+                "old": plain_number(standing.value),
+                "new": plain_number(saved.value),
+            },
         )
     else:
-        messages.success(request, f"{code} for {saved.year} saved: {plain_number(saved.value)}.")
+        messages.success(
+            request,
+            _("%(code)s for %(year)s saved: %(value)s.")
+            % {"code": code, "year": saved.year, "value": plain_number(saved.value)},
+        )
     return redirect(action)
 
 
