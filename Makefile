@@ -6,7 +6,7 @@ PORT   ?= 8000
 DEBUG ?= 1
 export DEBUG
 
-.PHONY: run test lint install install-test bench clean
+.PHONY: run test lint install install-test bench clean messages messages-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+
+# Translations: after adding or changing interface text, `make messages`, translate the new entries of
+# locale/{es,fr,nl}/LC_MESSAGES/django.po (see docs/glossary.md), `make messages` again, commit .po and .mo.
+messages: install
+	$(PY) scripts/messages.py update
+
+messages-check: install
+	$(PY) scripts/messages.py check
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3* .pytest_cache .mypy_cache .ruff_cache *.egg-info
