@@ -15,6 +15,8 @@ def widget(field: BoundField) -> SafeString:
 
     The ids match templates/includes/field.html: ``<auto_id>_help`` and ``<auto_id>_error<n>``.
     """
+    if not isinstance(field, BoundField):
+        return SafeString("")  # as {{ field }} renders a missing field
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_help")
