@@ -103,10 +103,10 @@ class ActionPlan(models.Model):
     def stage_dates(self) -> list[tuple[str, dt.date | None]]:
         """Each stage reached, with its date, in lifecycle order."""
         return [
-            (Stage.SEMINAR_HELD.label, self.seminar_held_on),
-            (Stage.DRAFTING.label, self.drafting_started_on),
-            (Stage.DRAFT_COMPLETED.label, self.draft_completed_on),
-            (Stage.APPROVED.label, self.approved_on),
+            (str(Stage.SEMINAR_HELD.label), self.seminar_held_on),
+            (str(Stage.DRAFTING.label), self.drafting_started_on),
+            (str(Stage.DRAFT_COMPLETED.label), self.draft_completed_on),
+            (str(Stage.APPROVED.label), self.approved_on),
         ]
 
     @property

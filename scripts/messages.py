@@ -80,7 +80,9 @@ def check() -> int:
             compiled = Path(scratch) / f"{lang}.mo"
             stats = msgfmt(po, compiled)
             if "fuzzy" in stats or "untranslated" in stats:
-                problems.append(f"{po.relative_to(ROOT)} has entries to translate or review: {stats}")
+                problems.append(
+                    f"{po.relative_to(ROOT)} has entries to translate or review: {stats}"
+                )
             mo = po.with_suffix(".mo")
             if not mo.exists() or mo.read_bytes() != compiled.read_bytes():
                 problems.append(

@@ -21,7 +21,7 @@ def widget(field: BoundField) -> SafeString:
     if field.help_text:
         described.append(f"{field.auto_id}_help")
     described += [f"{field.auto_id}_error{n}" for n in range(1, len(field.errors) + 1)]
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if described:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
