@@ -138,6 +138,7 @@ def plotly_locale() -> dict[str, object]:
             "Zoom out": _("Zoom out"),
             "Reset axes": _("Reset axes"),
             "Download plot as a png": _("Download the chart as a PNG image"),
+            "Download plot as a PNG": _("Download the chart as a PNG image"),
             "Download plot": _("Download the chart"),
             "Show closest data on hover": _("Show closest data on hover"),
             "Compare data on hover": _("Compare data on hover"),
