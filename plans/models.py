@@ -120,7 +120,8 @@ class ActionPlan(models.Model):
     def stage_dates(self) -> list[tuple[str, dt.date | None]]:
         """Each stage reached, with its date, in lifecycle order."""
         return [
-            (Stage(stage).label, getattr(self, field)) for stage, field in STAGE_DATE_FIELDS.items()
+            (str(Stage(stage).label), getattr(self, field))
+            for stage, field in STAGE_DATE_FIELDS.items()
         ]
 
     @property
