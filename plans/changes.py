@@ -20,6 +20,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Value
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -235,7 +236,9 @@ def union_rows(branches: list[tuple[str, Any, dict[str, Any]]]) -> dict[str, lis
     combined = None
     for (_tag, queryset, exprs), _qs in zip(branches, annotated, strict=True):
         padded = {
-            f"x_{k}": exprs[k] if k in exprs else Value(None, output_field=fields[k]) for k in names
+            # Typed NULLs: PostgreSQL cannot match an untyped NULL with the other branches' column.
+            f"x_{k}": exprs[k] if k in exprs else Cast(Value(None), output_field=fields[k])
+            for k in names
         }
         qs = queryset.order_by().annotate(**padded).values_list(*[f"x_{k}" for k in names])
         combined = qs if combined is None else combined.union(qs, all=True)

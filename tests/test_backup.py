@@ -78,16 +78,15 @@ def history(demo: dict[str, int], impacs: User) -> None:
         note="Bill passed its second reading — “substantial”.",
     )
     kpi = (
-        IndicatorTarget.objects.filter(plan__country__iso3="JAM")
-        .exclude(indicator__unit="yes_no")
-        .first()
+        # A percent KPI: its values may have decimals (a count takes whole numbers only).
+        IndicatorTarget.objects.filter(plan__country__iso3="JAM", indicator__unit="percent").first()
     )
     assert kpi is not None
     wrong = kpi.values.in_force().order_by("year").first()
     assert wrong is not None
     wrong.superseded_at = timezone.now()
     wrong.save()
-    make_value(kpi, wrong.year, 12.5, author=impacs, note="Corrected after the audit")
+    make_value(kpi, wrong.year, 13, author=impacs, note="Corrected after the audit")
     make_plan("JAM", title="Jamaica's first plan", is_current=False, start_year=2016, end_year=2020)
 
 

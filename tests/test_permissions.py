@@ -27,7 +27,7 @@ READERS = {PARTNER, IMPACS, ADMIN}
 WRITERS = {IMPACS, ADMIN}
 
 # Status codes with a meaning in the matrix.
-OK, FOUND, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
+OK, FOUND, BAD_REQUEST, FORBIDDEN, NOT_ALLOWED = 200, 302, 400, 403, 405
 TO_SIGN_IN = "to sign-in"  # 302 to /accounts/login/?next=<the address>
 TO_ADMIN_SIGN_IN = "to admin sign-in"  # 302 to /admin/login/ (which sends on to the site's sign-in)
 SIGNED_OUT = "signed out"  # 302 to /accounts/login/, which says "You have signed out."
@@ -147,6 +147,38 @@ ADDRESSES = [
         lambda s: "/accounts/two-factor/backup-codes/",
         FOUND,
         FOUND,
+    ),
+    # Plan workbooks: everyone who may read the country page downloads; IMPACS staff import (an empty
+    # upload is refused with the form's error, 400, and nothing is written).
+    read_page("countries/<str:iso3>/plan.xlsx", lambda s: "/countries/jam/plan.xlsx"),
+    Address(
+        "countries/<str:iso3>/import/",
+        lambda s: "/countries/jam/import/",
+        get={ANONYMOUS: TO_SIGN_IN, PARTNER: FORBIDDEN, NO_GROUP: FORBIDDEN}
+        | dict.fromkeys(WRITERS, OK),
+        post={ANONYMOUS: TO_SIGN_IN, PARTNER: FORBIDDEN, NO_GROUP: FORBIDDEN}
+        | dict.fromkeys(WRITERS, BAD_REQUEST),
+    ),
+    # The reference-data workbook, behind the admin's own door (the site's sign-in comes first).
+    Address(
+        "admin/reference-workbook/reference.xlsx",
+        lambda s: "/admin/reference-workbook/reference.xlsx",
+        get={ADMIN: OK}
+        | {ANONYMOUS: TO_SIGN_IN}
+        | dict.fromkeys([PARTNER, IMPACS, NO_GROUP], TO_ADMIN_SIGN_IN),
+        post={ADMIN: OK}
+        | {ANONYMOUS: TO_SIGN_IN}
+        | dict.fromkeys([PARTNER, IMPACS, NO_GROUP], TO_ADMIN_SIGN_IN),
+    ),
+    Address(
+        "admin/reference-workbook/import/",
+        lambda s: "/admin/reference-workbook/import/",
+        get={ADMIN: OK}
+        | {ANONYMOUS: TO_SIGN_IN}
+        | dict.fromkeys([PARTNER, IMPACS, NO_GROUP], TO_ADMIN_SIGN_IN),
+        post={ADMIN: BAD_REQUEST}
+        | {ANONYMOUS: TO_SIGN_IN}
+        | dict.fromkeys([PARTNER, IMPACS, NO_GROUP], TO_ADMIN_SIGN_IN),
     ),
     Address(
         "admin/",
