@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from plans import progress
@@ -69,7 +69,7 @@ class ActionPlan(models.Model):
         "demonstration data",
         default=False,
         editable=False,
-        help_text="Made by load_demo; illustrative, never official.",
+        help_text=_("Made by load_demo; illustrative, never official."),
     )
 
     objects = ActionPlanQuerySet.as_manager()
@@ -159,7 +159,7 @@ class Action(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.NOT_STARTED,
-        help_text="Its status at the plan's baseline assessment.",
+        help_text=_("Its status at the plan's baseline assessment."),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     status_changed_on = models.DateField("last status change", null=True, blank=True)
