@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -326,7 +326,7 @@ class StatusUpdate(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.note and not has_visible_text(self.note):
             errors["note"] = _(
                 "Write a narrative note: only spaces or invisible characters were entered."
