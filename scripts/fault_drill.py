@@ -48,8 +48,10 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from django_otp.oath import totp
 from smoke import (
     CREATE_STAFF,
+    SMOKE_TOTP_KEY,
     Browser,
     Response,
     SmokeFailure,
@@ -114,6 +116,7 @@ class Tally:
 
 
 def signed_in_browser(port: int, password: str) -> Browser:
+    """Signed in through both steps: IMPACS staff give their authenticator app's code with DEBUG off."""
     browser = Browser(port)
     login = browser.get("/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
@@ -125,8 +128,30 @@ def signed_in_browser(port: int, password: str) -> Browser:
         form={"csrfmiddlewaretoken": token[1], "username": "smoke", "password": password},
         headers={"Origin": browser.origin, "Referer": f"{browser.origin}/accounts/login/"},
     )
-    if answer.status != 302:
-        raise SmokeFailure(f"signing in answered {answer.status}")
+    if answer.status != 302 or answer.headers["Location"] != "/accounts/login/code/":
+        raise SmokeFailure(f"signing in answered {answer.status}, not the code step")
+    code_page = browser.get("/accounts/login/code/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', code_page.text)
+    if token is None:
+        raise SmokeFailure(f"the code step answered {code_page.status}")
+    answer = browser.request(
+        "POST",
+        "/accounts/login/code/",
+        form={
+            "csrfmiddlewaretoken": token[1],
+            "code": f"{totp(bytes.fromhex(SMOKE_TOTP_KEY)):06d}",
+        },
+        headers={"Origin": browser.origin, "Referer": f"{browser.origin}/accounts/login/code/"},
+    )
+    if answer.status != 302 or answer.headers["Location"] != "/":
+        raise SmokeFailure(f"the code step answered {answer.status}")
+    return browser
+
+
+def same_session(signed_in: Browser) -> Browser:
+    """Another browser with the same signed-in session (a code is good for one sign-in only)."""
+    browser = Browser(signed_in.port)
+    browser.cookies = dict(signed_in.cookies)
     return browser
 
 
@@ -319,13 +344,14 @@ def main() -> int:
         probe = Browser(port)
         wait_until_serving(server, probe)
         workers_before = gunicorn_workers(server.pid)
+        signed_in = signed_in_browser(port, password)
         for n in range(READERS):
-            browser = signed_in_browser(port, password)
+            browser = same_session(signed_in)
             threads.append(
                 threading.Thread(target=reader, args=(browser, tally, stop, n), daemon=True)
             )
         for n in range(WRITERS):
-            browser = signed_in_browser(port, password)
+            browser = same_session(signed_in)
             share = actions[n::WRITERS]
             threads.append(
                 threading.Thread(
