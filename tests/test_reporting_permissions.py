@@ -67,6 +67,9 @@ FOCAL_ON_SITE = {
     "milestones/<int:pk>/done/": FORBIDDEN,
     "milestones/<int:pk>/reopen/": FORBIDDEN,
     "actions/<int:pk>/kpis/<int:kpi_pk>/values/": FORBIDDEN,
+    # The plan workbook: a reader's download; the import is IMPACS staff's.
+    "countries/<str:iso3>/plan.xlsx": OK,
+    "countries/<str:iso3>/import/": FORBIDDEN,
 }
 
 
@@ -94,6 +97,8 @@ def test_focal_points_on_the_sites_addresses(address: Any, persona: str) -> None
     if persona == FOCAL_ELSEWHERE and address.route in {
         "countries/<str:iso3>/",
         "actions/<int:pk>/",
+        "countries/<str:iso3>/plan.xlsx",
+        "countries/<str:iso3>/import/",
     }:
         expected = NOT_FOUND
     if expected == FORBIDDEN:
@@ -101,6 +106,8 @@ def test_focal_points_on_the_sites_addresses(address: Any, persona: str) -> None
         assert client.post(url, address.data(site)).status_code == FORBIDDEN
     else:
         assert response.status_code == expected
+        if expected == NOT_FOUND:
+            assert client.post(url, address.data(site)).status_code == NOT_FOUND
     assert db_state() == before
 
 
