@@ -14,7 +14,7 @@ export DEBUG
 # npm. `make run` does without it and serves the full bundle of the plotly package.
 PLOTLY_BUNDLE := build/plotly/dist/plotly.min.js
 
-.PHONY: run test lint install install-test bench clean plotly-bundle fault-drill backup-drill soak
+.PHONY: run test lint install install-test bench clean plotly-bundle fault-drill backup-drill soak messages messages-check
 
 $(VENV)/bin/python:
 	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(SUPPORTED)' 2>/dev/null; then \
@@ -49,6 +49,14 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+
+# Translations: after adding or changing interface text, `make messages`, translate the new entries of
+# locale/{es,fr,nl}/LC_MESSAGES/django.po (see docs/glossary.md), `make messages` again, commit .po and .mo.
+messages: install
+	$(PY) scripts/messages.py update
+
+messages-check: install
+	$(PY) scripts/messages.py check
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3* .pytest_cache .mypy_cache .ruff_cache *.egg-info build/plotly/node_modules build/plotly/dist

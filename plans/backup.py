@@ -41,6 +41,12 @@ FORMAT = "roadmap-tracker-data"
 # Bump when a field or section changes meaning; an import refuses any other version.
 VERSION = 1
 MAX_PROBLEMS = 20
+# Fields added after version 1 that a file may lack: read as blank, so older files still import.
+OPTIONAL_FIELDS = {
+    "goals": {f"{name}_{code}" for name in ("title", "description") for code in ("es", "fr", "nl")},
+    "targets": {f"title_{code}" for code in ("es", "fr", "nl")},
+    "indicators": {f"title_{code}" for code in ("es", "fr", "nl")},
+}
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,8 @@ def _shape_problems(data: dict[str, Any]) -> list[str]:
             if not isinstance(row, dict):
                 problems.append(f"{name}[{index}] is not an object.")
                 continue
+            for optional in OPTIONAL_FIELDS.get(name, set()) - set(row):
+                row[optional] = ""
             if missing := keys - set(row):
                 problems.append(f"{name}[{index}] lacks {', '.join(sorted(missing))}.")
             if extra := set(row) - keys:

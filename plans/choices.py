@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
     """An action's status, after the Open Government Partnership's completion levels."""
 
-    NOT_STARTED = "not_started", "Not started"
-    LIMITED = "limited", "Limited progress"
-    SUBSTANTIAL = "substantial", "Substantial progress"
-    COMPLETED = "completed", "Completed"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_STARTED = "not_started", pgettext_lazy("status", "Not started")
+    LIMITED = "limited", pgettext_lazy("status", "Limited progress")
+    SUBSTANTIAL = "substantial", pgettext_lazy("status", "Substantial progress")
+    COMPLETED = "completed", pgettext_lazy("status", "Completed")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("status", "Not applicable")
 
 
 class Stage(models.TextChoices):
     """Where a national action plan stands in its lifecycle, in order."""
 
-    NOT_STARTED = "not_started", "Not started"
-    SEMINAR_HELD = "seminar_held", "Executive seminar held"
-    DRAFTING = "drafting", "Drafting"
-    DRAFT_COMPLETED = "draft_completed", "Draft completed"
-    APPROVED = "approved", "Formally approved"
+    NOT_STARTED = "not_started", pgettext_lazy("stage", "Not started")
+    SEMINAR_HELD = "seminar_held", pgettext_lazy("stage", "Executive seminar held")
+    DRAFTING = "drafting", pgettext_lazy("stage", "Drafting")
+    DRAFT_COMPLETED = "draft_completed", pgettext_lazy("stage", "Draft completed")
+    APPROVED = "approved", pgettext_lazy("stage", "Formally approved")
 
 
 STAGE_ORDER: list[str] = list(Stage.values)

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from plans import progress, visibility
 from plans.choices import Status
@@ -23,17 +24,17 @@ class DateInput(forms.DateInput):
 class ActionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
-        label="Search",
+        label=_("Search"),
         # Longer searches find nothing anyway, and SQLite refuses a LIKE pattern of 50,000 bytes.
         max_length=200,
-        help_text="Code, title or lead agency",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. 1.3 or customs"}),
+        help_text=_("Code, title or lead agency"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 1.3 or customs")}),
     )
     country = django_filters.ModelMultipleChoiceFilter(
         field_name="plan__country__iso3",
         to_field_name="iso3",
         queryset=Country.objects.all(),
-        label="Country",
+        label=_("Country"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list choice-list-long"}),
         distinct=False,
     )
@@ -41,25 +42,25 @@ class ActionFilterSet(django_filters.FilterSet):
         field_name="goal",
         to_field_name="number",
         queryset=Goal.objects.all(),
-        label="Goal",
-        empty_label="All goals",
+        label=_("Goal"),
+        empty_label=_("All goals"),
     )
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices,
-        label="Status",
+        label=_("Status"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list"}),
         distinct=False,
     )
     overdue = django_filters.BooleanFilter(
         method="only_overdue",
-        label="Overdue only",
+        label=_("Overdue only"),
         widget=forms.CheckboxInput,
     )
     due_after = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", label="Due on or after", widget=DateInput
+        field_name="due_date", lookup_expr="gte", label=_("Due on or after"), widget=DateInput
     )
     due_before = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", label="Due on or before", widget=DateInput
+        field_name="due_date", lookup_expr="lte", label=_("Due on or before"), widget=DateInput
     )
 
     class Meta:
@@ -101,15 +102,17 @@ class ActionFilterSet(django_filters.FilterSet):
         if data.get("country"):
             parts.append(", ".join(country.name for country in data["country"]))
         if data.get("goal"):
-            parts.append(str(data["goal"]))
+            parts.append(_("Goal %(number)s") % {"number": data["goal"].number})
         if data.get("status"):
             parts.append(", ".join(str(Status(value).label) for value in data["status"]))
         if data.get("overdue"):
-            parts.append("Overdue only")
+            parts.append(str(_("Overdue only")))
         if data.get("due_after"):
-            parts.append(f"Due on or after {date_format(data['due_after'], 'j M Y')}")
+            day = date_format(data["due_after"], "SHORT_DATE_FORMAT")
+            parts.append(_("Due on or after %(date)s") % {"date": day})
         if data.get("due_before"):
-            parts.append(f"Due on or before {date_format(data['due_before'], 'j M Y')}")
+            day = date_format(data["due_before"], "SHORT_DATE_FORMAT")
+            parts.append(_("Due on or before %(date)s") % {"date": day})
         return parts
 
     @property

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from plans.choices import Status
 from plans.models import EARLIEST_DATE, Action, IndicatorTarget, Milestone
@@ -22,11 +22,8 @@ from roadmap.models import Indicator
 from roadmap.validators import has_visible_text
 
 # The hidden "as loaded" fields only go wrong when the page is very old or was tampered with.
-STALE = {
-    "required": "This form is incomplete: reload the page and try again.",
-    "invalid": "This form is incomplete: reload the page and try again.",
-    "min_value": "This form is incomplete: reload the page and try again.",
-}
+STALE_MESSAGE = _("This form is incomplete: reload the page and try again.")
+STALE = {"required": STALE_MESSAGE, "invalid": STALE_MESSAGE, "min_value": STALE_MESSAGE}
 
 
 def _date_input(today: dt.date, earliest: dt.date | None = None) -> forms.DateInput:
@@ -37,32 +34,34 @@ def _date_input(today: dt.date, earliest: dt.date | None = None) -> forms.DateIn
 
 
 def _day(date: dt.date) -> str:
-    return formats.date_format(date, "j M Y")
+    return formats.date_format(date, "SHORT_DATE_FORMAT")
 
 
 class StatusUpdateForm(forms.Form):
     """A new status (or the same one again: a progress note) with its narrative and evidence."""
 
-    status = forms.ChoiceField(label="New status", choices=Status.choices)
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     reported_on = forms.DateField(
-        label="Reported for",
-        help_text="The date this status was reported for.",
-        error_messages={"required": "Give the date this status was reported for."},
+        label=_("Reported for"),
+        help_text=_("The date this status was reported for."),
+        error_messages={"required": _("Give the date this status was reported for.")},
     )
     note = forms.CharField(
-        label="Narrative note",
+        label=_("Narrative note"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
-        help_text="What was done or reported, and by whom.",
-        error_messages={"required": "Write a narrative note: what was reported, and by whom."},
+        help_text=_("What was done or reported, and by whom."),
+        error_messages={"required": _("Write a narrative note: what was reported, and by whom.")},
     )
     evidence_url = forms.URLField(
-        label="Evidence link",
+        label=_("Evidence link"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="Optional: a link to the report, minutes or gazette (http or https).",
-        error_messages={"invalid": "Enter a web address, such as https://example.org/report.pdf."},
+        help_text=_("Optional: a link to the report, minutes or gazette (http or https)."),
+        error_messages={
+            "invalid": _("Enter a web address, such as https://example.org/report.pdf.")
+        },
     )
     # The action's version when the form was loaded: a save from an older version is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages=STALE)
@@ -90,19 +89,22 @@ class StatusUpdateForm(forms.Form):
         reported_on: dt.date = self.cleaned_data["reported_on"]
         if reported_on > self.today:
             raise forms.ValidationError(
-                f"The date cannot be in the future (today is {_day(self.today)})."
+                _("The date cannot be in the future (today is %(today)s).")
+                % {"today": _day(self.today)}
             )
         if reported_on < EARLIEST_DATE:
             raise forms.ValidationError(too_early())
         baseline = self.action.plan.baseline_assessed_on
         if baseline and reported_on < baseline:
             raise forms.ValidationError(
-                f"The date cannot be before the plan's baseline assessment on {_day(baseline)}."
+                _("The date cannot be before the plan's baseline assessment on %(date)s.")
+                % {"date": _day(baseline)}
             )
         last = self.action.status_changed_on
         if last and reported_on < last:
             raise forms.ValidationError(
-                f"The date cannot be before the last update, reported for {_day(last)}."
+                _("The date cannot be before the last update, reported for %(date)s.")
+                % {"date": _day(last)}
             )
         return reported_on
 
@@ -117,7 +119,7 @@ class StatusUpdateForm(forms.Form):
     def clean_evidence_url(self) -> str:
         url: str = self.cleaned_data["evidence_url"]
         if url and urlsplit(url).scheme.lower() not in {"http", "https"}:
-            raise forms.ValidationError("The evidence link must start with http:// or https://.")
+            raise forms.ValidationError(_("The evidence link must start with http:// or https://."))
         return url
 
 
@@ -126,7 +128,7 @@ class MilestoneDoneForm(forms.Form):
 
     operation = "done"
     completed_on = forms.DateField(
-        label="Done on", error_messages={"required": "Give the date the milestone was done."}
+        label=_("Done on"), error_messages={"required": _("Give the date the milestone was done.")}
     )
     # The completion date as loaded ("" for an open milestone).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -145,7 +147,8 @@ class MilestoneDoneForm(forms.Form):
         completed_on: dt.date = self.cleaned_data["completed_on"]
         if completed_on > self.today:
             raise forms.ValidationError(
-                f"The date cannot be in the future (today is {_day(self.today)})."
+                _("The date cannot be in the future (today is %(today)s).")
+                % {"today": _day(self.today)}
             )
         if completed_on < EARLIEST_DATE:
             raise forms.ValidationError(too_early())
@@ -184,19 +187,19 @@ class KpiValueForm(forms.Form):
     """A national KPI's value for a year, or a correction of the value standing for that year."""
 
     year = forms.IntegerField(
-        label="Year", error_messages={"invalid": "Enter a year, such as 2025."}
+        label=_("Year"), error_messages={"invalid": _("Enter a year, such as 2025.")}
     )
     value = forms.DecimalField(
-        label="Value",
+        label=_("Value"),
         max_digits=14,
         decimal_places=2,
-        error_messages={"invalid": "Enter a number, such as 42 or 12.5."},
+        error_messages={"invalid": _("Enter a number, such as 42 or 12.5.")},
     )
-    note = forms.CharField(label="Note", required=False, max_length=2000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
     correction = forms.BooleanField(
-        label="This corrects the value already entered for that year",
+        label=_("This corrects the value already entered for that year"),
         required=False,
-        help_text="The earlier value is kept in the history.",
+        help_text=_("The earlier value is kept in the history."),
     )
     # The newest value of this KPI the form was loaded with: a value standing for the year that is
     # newer than this was entered by someone else in the meantime, and is not overwritten.
@@ -222,10 +225,10 @@ class KpiValueForm(forms.Form):
         unit = kpi.indicator.unit
         if unit == Indicator.Unit.YES_NO:
             value.attrs.update({"min": 0, "max": 1, "step": 1})
-            self.fields["value"].help_text = "1 for yes, 0 for no."
+            self.fields["value"].help_text = _("1 for yes, 0 for no.")
         elif unit == Indicator.Unit.PERCENT:
             value.attrs.update({"min": 0, "max": 100})
-            self.fields["value"].help_text = "A percentage, 0 to 100."
+            self.fields["value"].help_text = _("A percentage, 0 to 100.")
         else:
             value.attrs.update({"min": 0, "step": 1})
 
@@ -247,8 +250,8 @@ class KpiValueForm(forms.Form):
         year: int = self.cleaned_data["year"]
         if not self.first_year <= year <= self.last_year:
             raise forms.ValidationError(
-                f"The year must be between the baseline year {self.first_year} "
-                f"and this year, {self.last_year}."
+                _("The year must be between the baseline year %(first)s and this year, %(last)s.")
+                % {"first": self.first_year, "last": self.last_year}
             )
         return year
 
@@ -256,11 +259,11 @@ class KpiValueForm(forms.Form):
         value: Decimal = self.cleaned_data["value"]
         unit = self.kpi.indicator.unit
         if unit == Indicator.Unit.YES_NO and value not in (0, 1):
-            raise forms.ValidationError("A yes/no KPI takes 1 for yes or 0 for no.")
+            raise forms.ValidationError(_("A yes/no KPI takes 1 for yes or 0 for no."))
         if unit == Indicator.Unit.PERCENT and not 0 <= value <= 100:
-            raise forms.ValidationError("A percentage must be between 0 and 100.")
+            raise forms.ValidationError(_("A percentage must be between 0 and 100."))
         if unit == Indicator.Unit.COUNT and value < 0:
-            raise forms.ValidationError("A count cannot be negative.")
+            raise forms.ValidationError(_("A count cannot be negative."))
         if unit == Indicator.Unit.COUNT and value % 1 != 0:
             raise forms.ValidationError(_("A count takes whole numbers only, such as 3."))
         return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from plans import progress
@@ -69,7 +69,7 @@ class ActionPlan(models.Model):
         "demonstration data",
         default=False,
         editable=False,
-        help_text="Made by load_demo; illustrative, never official.",
+        help_text=_("Made by load_demo; illustrative, never official."),
     )
 
     objects = ActionPlanQuerySet.as_manager()
@@ -120,7 +120,8 @@ class ActionPlan(models.Model):
     def stage_dates(self) -> list[tuple[str, dt.date | None]]:
         """Each stage reached, with its date, in lifecycle order."""
         return [
-            (Stage(stage).label, getattr(self, field)) for stage, field in STAGE_DATE_FIELDS.items()
+            (str(Stage(stage).label), getattr(self, field))
+            for stage, field in STAGE_DATE_FIELDS.items()
         ]
 
     @property
@@ -158,7 +159,7 @@ class Action(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.NOT_STARTED,
-        help_text="Its status at the plan's baseline assessment.",
+        help_text=_("Its status at the plan's baseline assessment."),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     status_changed_on = models.DateField("last status change", null=True, blank=True)
@@ -325,7 +326,7 @@ class StatusUpdate(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.note and not has_visible_text(self.note):
             errors["note"] = _(
                 "Write a narrative note: only spaces or invisible characters were entered."

@@ -32,7 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from plans.choices import Status
 from roadmap.models import Indicator
@@ -46,12 +48,12 @@ STATUS_WEIGHTS: dict[str, float] = {
 CLOSED_STATUSES = [Status.COMPLETED, Status.NOT_APPLICABLE]
 PATH_END = dt.date(2030, 12, 31)
 
-EXPLANATION = (
+EXPLANATION = _(
     "Each applicable action scores by its status: not started 0, limited progress 1/3, substantial "
     "progress 2/3, completed 1; actions marked not applicable are left out. A plan's completion is the "
     "mean score of its applicable actions; its baseline completion is the same with each action's "
     "status at the baseline assessment. A plan is complete when every applicable action is completed. "
-    'The drafted plans are the current plans at "draft completed" or "formally approved". An action is '
+    "The drafted plans are the current plans at “draft completed” or “formally approved”. An action is "
     "overdue when its due date has passed and it is not completed."
 )
 
@@ -202,12 +204,12 @@ def plain_number(value: Decimal | float | int | None) -> str:
 
 
 def kpi_value(value: Decimal | float | int | None, unit: str) -> str:
-    """A KPI value in its indicator's unit: "Yes"/"No", "12.5 %" or "340"."""
+    """A KPI value in its indicator's unit, in the reader's locale: "Yes"/"No", "12.5 %" or "340"."""
     if value is None:
         return "–"
     if unit == Indicator.Unit.YES_NO:
         return gettext("Yes") if value else gettext("No")
-    number = plain_number(value)
+    number = number_format(Decimal(str(value)).normalize())
     return f"{number} %" if unit == Indicator.Unit.PERCENT else number
 
 
@@ -300,11 +302,11 @@ def change_annotations() -> dict[str, Any]:
 
 # --- Regional figures -----------------------------------------------------------------------------
 
-TREND_EXPLANATION = (
+TREND_EXPLANATION = _(
     "Regional completion is the mean of the drafted plans' completions, each plan counting once. "
     "Its value at the end of each past quarter is today's completion with every later status change "
-    "undone, from the status history. The straight path runs from the first quarter's value to 100 % "
-    "at the end of 2030."
+    "undone, from the status history. The straight path runs from the first quarter's value to 100 "
+    "per cent at the end of 2030."
 )
 
 

@@ -15,11 +15,13 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import utils as tables_utils
 from django_tables2.data import TableListData, TableQuerysetData
 from django_tables2.rows import BoundRow, BoundRows
@@ -35,6 +37,13 @@ PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 EMPTY = "–"
 HIDE_ON_PHONES = {"th": {"class": "hide-narrow"}, "td": {"class": "hide-narrow"}}
+
+
+def english(text: Any) -> str:
+    """Exports carry the same words in every language (headers aside), so that the files of officials
+    reading in different languages can be put together."""
+    with translation.override("en"):
+        return str(text)
 
 
 class PageSizePaginator(Paginator):
@@ -203,7 +212,13 @@ class ChangeColumn(PercentColumn):
     def render(self, value: float) -> str:
         points = round(value)
         sign = "+" if points > 0 else "−" if points < 0 else "±"
-        return format_html('<span title="percentage points">{}{} pts</span>', sign, abs(points))
+        return format_html(
+            '<span title="{}">{}{} {}</span>',
+            _("percentage points"),
+            sign,
+            abs(points),
+            pgettext_lazy("percentage points, short", "pts"),
+        )
 
 
 class DateColumn(tables.Column):
@@ -213,7 +228,9 @@ class DateColumn(tables.Column):
 
     def render(self, value: dt.date) -> str:
         return format_html(
-            '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y")
+            '<time datetime="{}">{}</time>',
+            value.isoformat(),
+            date_format(value, "SHORT_DATE_FORMAT"),
         )
 
     def value(self, value: dt.date | None) -> dt.date | None:
@@ -227,8 +244,8 @@ class StatusColumn(tables.Column):
         raw = bound_column.accessor.resolve(record)
         return format_html('<span class="badge status-{}">{}</span>', raw, value)
 
-    def value(self, value: str) -> str:
-        return value
+    def value(self, record: Any, bound_column: Any) -> str:
+        return english(Status(bound_column.accessor.resolve(record)).label)
 
 
 class OverdueColumn(tables.Column):
@@ -238,7 +255,7 @@ class OverdueColumn(tables.Column):
 
     def render(self, record: Action, table: ActionTable) -> str:
         if table.is_overdue(record):
-            return mark_safe('<span class="badge overdue">Overdue</span>')
+            return format_html('<span class="badge overdue">{}</span>', _("Overdue"))
         return ""
 
     def value(self, record: Action, table: ActionTable) -> str:
@@ -252,29 +269,36 @@ class ActionTable(SqlSortedTable):
     """Actions of current plans. The actions list and the country page both use it; the country page
     leaves out the country column: ``ActionTable(actions, exclude=("country",))``."""
 
-    label = "Actions"
+    label = _("Actions")
     page_sizes = PAGE_SIZES
 
     country = tables.Column(
         accessor="plan__country",
+        verbose_name=_("Country"),
         linkify=True,
         order_by=("plan__country__name",),
         attrs={"td": {"class": "country"}},
     )
-    code = tables.Column(order_by=("code_key", "code"), attrs={"td": {"class": "nowrap"}})
-    title = tables.Column(linkify=True, attrs={"td": {"class": "wide"}})
-    goal = tables.Column(order_by=("goal__number",), attrs={"td": {"class": "num-center"}})
+    code = tables.Column(
+        verbose_name=_("Code"), order_by=("code_key", "code"), attrs={"td": {"class": "nowrap"}}
+    )
+    title = tables.Column(verbose_name=_("Title"), linkify=True, attrs={"td": {"class": "wide"}})
+    goal = tables.Column(
+        verbose_name=_("Goal"), order_by=("goal__number",), attrs={"td": {"class": "num-center"}}
+    )
     target = tables.Column(
-        verbose_name="Target", accessor="target__code", order_by=("target__sort_key",)
+        verbose_name=pgettext_lazy("regional target", "Target"),
+        accessor="target__code",
+        order_by=("target__sort_key",),
     )
-    lead_agency = tables.Column()
-    start_date = DateColumn(verbose_name="Start")
-    due_date = DateColumn(verbose_name="Due")
-    status = StatusColumn(order_by=("status_rank",))
+    lead_agency = tables.Column(verbose_name=_("Lead agency"))
+    start_date = DateColumn(verbose_name=_("Start"))
+    due_date = DateColumn(verbose_name=_("Due"))
+    status = StatusColumn(verbose_name=_("Status"), order_by=("status_rank",))
     overdue = OverdueColumn(
-        verbose_name="Overdue", accessor="due_date", order_by=("-overdue_flag", "due_date")
+        verbose_name=_("Overdue"), accessor="due_date", order_by=("-overdue_flag", "due_date")
     )
-    status_changed_on = DateColumn(verbose_name="Last update")
+    status_changed_on = DateColumn(verbose_name=_("Last update"))
 
     class Meta:
         model = Action
@@ -295,7 +319,7 @@ class ActionTable(SqlSortedTable):
         order_by = ("country", "code")
         template_name = TEMPLATE
         attrs = {"class": "data-table actions-table sticky-first"}
-        empty_text = "No actions."
+        empty_text = _("No actions.")
         default = EMPTY
 
     def __init__(self, data: Any, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
@@ -318,7 +342,10 @@ class ActionTable(SqlSortedTable):
 
     def render_goal(self, value: Any) -> str:
         return format_html(
-            '<span title="Goal {}: {}">{}</span>', value.number, value.title, value.number
+            '<span title="{}: {}">{}</span>',
+            _("Goal %(number)s") % {"number": value.number},
+            value.official("title", get_language() or "en")[0],
+            value.number,
         )
 
     def value_goal(self, value: Any) -> int:
@@ -326,7 +353,8 @@ class ActionTable(SqlSortedTable):
 
     def render_target(self, value: str, record: Action) -> str:
         assert record.target is not None
-        return format_html('<span title="{}">{}</span>', record.target.title, value)
+        title = record.target.official("title", get_language() or "en")[0]
+        return format_html('<span title="{}">{}</span>', title, value)
 
     def render_country(self, value: Country) -> str:
         # The full name, or on a phone the ISO code, to keep the column narrow.
@@ -372,19 +400,19 @@ class CountColumn(NumberColumn):
 class CountryTable(SqlSortedTable):
     """All 16 states with their current plan's stage and figures (from progress.completion_annotations)."""
 
-    label = "Countries"
+    label = _("Countries")
 
-    name = tables.Column(verbose_name="Country", linkify=True)
+    name = tables.Column(verbose_name=_("Country"), linkify=True)
     # On a phone these two give way to the figures (they stay in the export).
-    iso3 = tables.Column(verbose_name="ISO", attrs=HIDE_ON_PHONES)
-    caricom_member = tables.Column(verbose_name="CARICOM", attrs=HIDE_ON_PHONES)
-    stage = tables.Column(verbose_name="Plan stage", order_by=("stage_rank", "stage_reached_on"))
-    stage_reached_on = DateColumn(verbose_name="Stage reached")
-    action_count = CountColumn(verbose_name="Actions")
-    baseline_completion = PercentColumn(verbose_name="Baseline")
-    completion = PercentColumn(verbose_name="Completion now")
-    completion_change = ChangeColumn(verbose_name="Change")
-    overdue_count = CountColumn(verbose_name="Overdue", filters={"overdue": "on"})
+    iso3 = tables.Column(verbose_name=_("ISO"), attrs=HIDE_ON_PHONES)
+    caricom_member = tables.Column(verbose_name=_("CARICOM"), attrs=HIDE_ON_PHONES)
+    stage = tables.Column(verbose_name=_("Plan stage"), order_by=("stage_rank", "stage_reached_on"))
+    stage_reached_on = DateColumn(verbose_name=_("Stage reached"))
+    action_count = CountColumn(verbose_name=_("Actions"))
+    baseline_completion = PercentColumn(verbose_name=_("Baseline"))
+    completion = PercentColumn(verbose_name=_("Completion now"))
+    completion_change = ChangeColumn(verbose_name=_("Change"))
+    overdue_count = CountColumn(verbose_name=_("Overdue"), filters={"overdue": "on"})
 
     class Meta:
         model = Country
@@ -404,14 +432,14 @@ class CountryTable(SqlSortedTable):
         order_by = ("-completion",)
         template_name = TEMPLATE
         attrs = {"class": "data-table countries-table sticky-first"}
-        empty_text = "No countries."
+        empty_text = _("No countries.")
         default = EMPTY
 
     def sort_aliases(self) -> dict[str, Any]:
         return {"stage_rank": ranked("stage", STAGE_ORDER)}
 
     def render_caricom_member(self, value: bool) -> str:
-        return "Yes" if value else "No"
+        return str(_("Yes") if value else _("No"))
 
     def value_caricom_member(self, value: bool) -> str:
         return "Yes" if value else "No"
@@ -422,4 +450,4 @@ class CountryTable(SqlSortedTable):
         )
 
     def value_stage(self, value: str) -> str:
-        return Stage(value).label
+        return english(Stage(value).label)

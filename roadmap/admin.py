@@ -7,12 +7,32 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from plans import services
 from plans.admin_base import OneDoorAdmin, OneDoorInline
 from roadmap import twofactor
 from roadmap.models import Country, Goal, Indicator, Target
+
+OFFICIAL_HELP = _(
+    "Enter a translation only from an official document of the Roadmap in that language, never a "
+    "machine translation. Where a language is left blank, readers of that language see the English "
+    "text, marked as English."
+)
+
+
+def official_fieldsets(*names: str, first: tuple[str, ...]) -> Any:
+    return [
+        (None, {"fields": [*first, *names]}),
+        (
+            _("Official translations"),
+            {
+                "fields": [f"{name}_{code}" for name in names for code in ("es", "fr", "nl")],
+                "description": OFFICIAL_HELP,
+            },
+        ),
+    ]
 
 
 @admin.register(Country)
@@ -35,6 +55,7 @@ class GoalAdmin(OneDoorAdmin):
     search_fields = ["title", "description"]
     ordering = ["number"]
     inlines = [TargetInline]
+    fieldsets = official_fieldsets("title", "description", first=("number",))
 
 
 @admin.register(Target)
@@ -44,6 +65,7 @@ class TargetAdmin(OneDoorAdmin):
     search_fields = ["code", "title"]
     ordering = ["sort_key"]
     list_select_related = ["goal"]
+    fieldsets = official_fieldsets("title", first=("goal", "code"))
 
 
 @admin.register(Indicator)
@@ -53,6 +75,7 @@ class IndicatorAdmin(OneDoorAdmin):
     search_fields = ["code", "title"]
     ordering = ["code"]
     list_select_related = ["goal"]
+    fieldsets = official_fieldsets("title", first=("code", "goal", "unit", "direction"))
 
 
 admin.site.unregister(User)
@@ -75,7 +98,7 @@ class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
 
     actions = ["reset_two_factor"]
 
-    @admin.action(description=gettext_lazy("Reset two-factor sign-in (phone lost or replaced)"))
+    @admin.action(description=_("Reset two-factor sign-in (phone lost or replaced)"))
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             if twofactor.reset_devices(user):

@@ -26,6 +26,26 @@ dotted_code_validator = RegexValidator(
 # Each dotted part of a code is left-padded with zeros to at least this width, so that 1.10 sorts after 1.9.
 CODE_PART_WIDTH = 4
 
+OFFICIAL_LANGUAGES = ["es", "fr", "nl"]  # English is the text on file in the Roadmap itself
+
+
+class OfficialText(models.Model):
+    """Official texts are shown in the reader's language only where an administrator entered that
+    language's text from an official document; otherwise the English text, marked lang="en"
+    (plans/templatetags/official.py). Nothing here is machine-translated."""
+
+    class Meta:
+        abstract = True
+
+    def official(self, name: str, language: str) -> tuple[str, str]:
+        """The text of field ``name`` to show a reader of ``language``, and the language it is in."""
+        code = language.split("-")[0]
+        if code in OFFICIAL_LANGUAGES:
+            text = getattr(self, f"{name}_{code}", "")
+            if text:
+                return text, code
+        return getattr(self, name), "en"
+
 
 def natural_sort_key(code: str) -> str:
     """A key that sorts dotted codes by number, so that 1.10 comes after 1.9 (stored in Target.sort_key)."""
@@ -88,12 +108,19 @@ class Country(models.Model):
         self.iso3 = (self.iso3 or "").strip().upper()
 
 
-class Goal(models.Model):
+class Goal(OfficialText):
     number = models.PositiveSmallIntegerField(
         unique=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # Official translations, entered by an administrator from an official document.
+    title_es = models.CharField("title (Spanish)", max_length=300, blank=True)
+    title_fr = models.CharField("title (French)", max_length=300, blank=True)
+    title_nl = models.CharField("title (Dutch)", max_length=300, blank=True)
+    description_es = models.TextField("description (Spanish)", blank=True)
+    description_fr = models.TextField("description (French)", blank=True)
+    description_nl = models.TextField("description (Dutch)", blank=True)
 
     history = HistoricalRecords()
 
@@ -115,10 +142,13 @@ class Goal(models.Model):
         return f"Goal {self.number}: {self.title}"
 
 
-class Target(models.Model):
+class Target(OfficialText):
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="targets")
     code = models.CharField(max_length=20, unique=True, validators=[dotted_code_validator])
     title = models.CharField(max_length=500)
+    title_es = models.CharField("title (Spanish)", max_length=500, blank=True)
+    title_fr = models.CharField("title (French)", max_length=500, blank=True)
+    title_nl = models.CharField("title (Dutch)", max_length=500, blank=True)
     # Zero-padded copy of the code so that the database sorts 1.10 after 1.9.
     sort_key = models.CharField(max_length=100, editable=False, db_index=True)
 
@@ -146,7 +176,7 @@ class Target(models.Model):
                 )
 
 
-class Indicator(models.Model):
+class Indicator(OfficialText):
     """A regional key performance indicator (KPI) definition."""
 
     class Unit(models.TextChoices):
@@ -161,6 +191,9 @@ class Indicator(models.Model):
     code = models.CharField(max_length=20, unique=True)
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="indicators")
     title = models.CharField(max_length=300)
+    title_es = models.CharField("title (Spanish)", max_length=300, blank=True)
+    title_fr = models.CharField("title (French)", max_length=300, blank=True)
+    title_nl = models.CharField("title (Dutch)", max_length=300, blank=True)
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.COUNT)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
 

@@ -3,16 +3,19 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
+from preferences.views import set_language
 from roadmap import admin_workbooks, twofactor, views
 from roadmap.auth import SiteAuthenticationForm
 
-admin.site.site_header = "Roadmap Tracker administration"
-admin.site.site_title = "Roadmap Tracker admin"
-admin.site.index_title = "Reference data, plans and users"
+admin.site.site_header = _("Roadmap Tracker administration")
+admin.site.site_title = _("Roadmap Tracker admin")
+admin.site.index_title = _("Reference data, plans and users")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
     # Sign-in, sign-out and password change only: no password reset by e-mail (administrators reset
     # passwords in the admin), so no page but sign-in is open to anonymous visitors.
     path(

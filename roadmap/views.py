@@ -9,6 +9,7 @@ from django.contrib.auth.views import LogoutView, redirect_to_login
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,7 +36,7 @@ class SignOutView(LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         # After logout() the session is a new one, so the message survives the redirect.
-        messages.info(request, "You have signed out.")
+        messages.info(request, _("You have signed out."))
         return response
 
 

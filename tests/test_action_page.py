@@ -108,7 +108,7 @@ def test_it_shows_the_full_status_history_newest_first(
     assert "1 Apr 2023" in page  # reported for
     assert 'href="https://example.org/tender"' in page  # evidence
     assert (
-        '<span class="badge status-not_started">Not started</span> <span aria-label="to">→</span> '
+        '<span class="badge status-not_started">Not started</span> <span class="arrow" role="img" aria-label="changed to">→</span> '
         '<span class="badge status-limited">Limited progress</span>'
     ) in page
 

@@ -298,10 +298,15 @@ def test_the_format_is_pinned_so_that_a_model_change_means_a_new_version() -> No
         section.name: [f.name for f in backup.fields_of(section)]
         for section in backup.REFERENCE + backup.PLAN_DATA
     } == {
-        "goals": ["number", "title", "description"],
+        "goals": [
+            "number", "title", "description", "title_es", "title_fr", "title_nl",
+            "description_es", "description_fr", "description_nl",
+        ],
         "countries": ["iso3", "name", "caricom_member", "adopted_on"],
-        "targets": ["goal", "code", "title"],
-        "indicators": ["code", "goal", "title", "unit", "direction"],
+        "targets": ["goal", "code", "title", "title_es", "title_fr", "title_nl"],
+        "indicators": [
+            "code", "goal", "title", "title_es", "title_fr", "title_nl", "unit", "direction"
+        ],
         "plans": [
             "id", "country", "title", "stage", "seminar_held_on", "drafting_started_on",
             "draft_completed_on", "approved_on", "start_year", "end_year", "baseline_assessed_on",

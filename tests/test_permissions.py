@@ -194,6 +194,14 @@ ADDRESSES = [
     ),
     signed_in_everywhere("admin/logout/", lambda s: "/admin/logout/", NOT_ALLOWED, SIGNED_OUT),
     Address(
+        # The language menu: anyone may choose (the sign-in page has it too); a GET is refused.
+        "i18n/setlang/",
+        lambda s: "/i18n/setlang/",
+        get=dict.fromkeys(PERSONAS, NOT_ALLOWED),
+        post=dict.fromkeys(PERSONAS, FOUND),
+        data=lambda s: {"language": "es", "next": "/"},
+    ),
+    Address(
         "healthz",
         lambda s: "/healthz",
         get=dict.fromkeys(PERSONAS, OK),
@@ -306,8 +314,8 @@ def test_there_is_no_password_reset_by_email(client: Client) -> None:
 def test_partner_officials_see_the_action_page_without_any_form(partner_client: Client) -> None:
     site = make_site()
     page = partner_client.get(site.action.get_absolute_url()).content.decode()
-    # The only form is the header's sign-out button.
-    assert page.count("<form") == 1
+    # The only forms are the header's language menu and sign-out button.
+    assert page.count("<form") == 2
     assert 'action="/accounts/logout/"' in page
     for address in (site.status_url(), site.kpi_url(), f"/milestones/{site.open_milestone.pk}/"):
         assert address not in page

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from plans import progress
 from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, STATUS_COLOURS, Status
@@ -59,11 +62,14 @@ WITH_LEGEND = {"t": 84}
 # The page shows the title as text above the chart (it wraps there; Plotly's titles do not), so
 # static/js/charts.js takes this much off the top of the plot (it reads it from data-title-space).
 TITLE_SPACE = 44
-PERCENT_AXIS = {
-    "title": {"text": "Completion (%)"},
-    "range": [0, 104],
-    "tickvals": [0, 25, 50, 75, 100],
-}
+
+
+def percent_axis() -> dict[str, object]:
+    return {
+        "title": {"text": _("Completion (%)")},
+        "range": [0, 104],
+        "tickvals": [0, 25, 50, 75, 100],
+    }
 
 
 @dataclass(frozen=True)
@@ -106,13 +112,49 @@ class Chart:
 
 
 def figure(title: str, height: int, **layout: object) -> go.Figure:
-    """A figure in the project template. Plotly's validation of every property is off: it was most of
-    the time a page took to build its figures after a write; tests/test_charts.py validates each figure
-    the site draws instead (``validated``)."""
+    """A figure in the project template, in the reader's language: its words come translated; Plotly's
+    own (month names on a date axis, the mode bar's buttons) are handed to charts.js in ``meta.locale``.
+    Plotly's validation of every property is off: it was most of the time a page took to build its
+    figures after a write; tests/test_charts.py validates each figure the site draws instead (``validated``)."""
+    meta = dict(layout.pop("meta", None) or {})  # type: ignore[call-overload]
+    meta["locale"] = plotly_locale()
     return go.Figure(
-        layout={"template": TEMPLATE, "title": {"text": title}, "height": height, **layout},
+        layout={
+            "template": TEMPLATE,
+            "title": {"text": title},
+            "height": height,
+            "separators": get_format("DECIMAL_SEPARATOR") + get_format("THOUSAND_SEPARATOR"),
+            "meta": meta,
+            **layout,
+        },
         _validate=False,
     )
+
+
+def plotly_locale() -> dict[str, object]:
+    """What Plotly needs to speak the reader's language (its ``locales`` config option)."""
+    from django.utils.dates import MONTHS, MONTHS_3
+
+    return {
+        "code": get_language() or "en",
+        "format": {
+            "months": [str(MONTHS[m]) for m in range(1, 13)],
+            "shortMonths": [str(MONTHS_3[m]).capitalize() for m in range(1, 13)],
+        },
+        "dictionary": {
+            "Zoom": _("Zoom"),
+            "Pan": _("Pan"),
+            "Zoom in": _("Zoom in"),
+            "Zoom out": _("Zoom out"),
+            "Reset axes": _("Reset axes"),
+            "Download plot as a png": _("Download the chart as a PNG image"),
+            "Download plot as a PNG": _("Download the chart as a PNG image"),
+            "Download plot": _("Download the chart"),
+            "Show closest data on hover": _("Show closest data on hover"),
+            "Compare data on hover": _("Compare data on hover"),
+            "Double-click to zoom back out": _("Double-click to zoom back out"),
+        },
+    }
 
 
 def add_baseline_and_now(
@@ -123,8 +165,8 @@ def add_baseline_and_now(
 ) -> None:
     """Horizontal bars of completion at baseline beside completion now, in the shared colours."""
     for label, colour, values in [
-        ("At baseline", BASELINE_COLOUR, baseline),
-        ("Now", CURRENT_COLOUR, now),
+        (_("At baseline"), BASELINE_COLOUR, baseline),
+        (_("Now"), CURRENT_COLOUR, now),
     ]:
         fig.add_bar(
             name=label,

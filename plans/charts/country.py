@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from plans import progress
 from plans.charts.base import (
     INK,
-    PERCENT_AXIS,
     TARGET_COLOUR,
     WITH_LEGEND,
     Chart,
@@ -18,6 +21,7 @@ from plans.charts.base import (
     add_baseline_and_now,
     figure,
     pct,
+    percent_axis,
 )
 from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR, OVERDUE_COLOUR, STATUS_COLOURS, Status
 
@@ -38,7 +42,11 @@ def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
     done = sum(a.status == Status.COMPLETED for a in actions)
     overdue = sum(a.overdue for a in actions)
     applicable = sum(a.status != Status.NOT_APPLICABLE for a in actions)
-    title = f"{done} of {applicable} applicable actions completed; {overdue} overdue"
+    title = ngettext(
+        "%(done)s of %(applicable)s applicable action completed; %(overdue)s overdue",
+        "%(done)s of %(applicable)s applicable actions completed; %(overdue)s overdue",
+        applicable,
+    ) % {"done": done, "applicable": applicable, "overdue": overdue}
     codes = [a.code for a in actions]
     fig = figure(
         title,
@@ -46,9 +54,9 @@ def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
         margin=WITH_LEGEND,
         barmode="overlay",
         meta={"narrow": {"yaxis.title.text": ""}},
-        xaxis={"title": {"text": "Start to due date"}, "type": "date"},
+        xaxis={"title": {"text": _("Start to due date")}, "type": "date"},
         yaxis={
-            "title": {"text": "Action"},
+            "title": {"text": _("Action")},
             "type": "category",  # codes such as "1.2" would otherwise read as numbers
             "categoryorder": "array",
             "categoryarray": codes,
@@ -78,7 +86,7 @@ def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
                 "xanchor": "left",
                 "xshift": 3,
                 "bgcolor": "rgba(255,255,255,0.85)",
-                "text": "Today",
+                "text": _("Today"),
                 "showarrow": False,
                 "font": {"size": 11, "color": INK},
             }
@@ -89,7 +97,7 @@ def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
         if not rows:
             continue
         fig.add_bar(
-            name=status.label,
+            name=str(status.label),
             orientation="h",
             y=[a.code for a in rows],
             base=[a.start.isoformat() for a in rows],
@@ -105,34 +113,37 @@ def action_timeline(actions: Sequence[ActionBar], today: dt.date) -> Chart:
                 [
                     a.title,
                     a.goal,
-                    f"{a.start:%-d %b %Y}",
-                    f"{a.due:%-d %b %Y}",
-                    " · overdue" if a.overdue else "",
+                    date_format(a.start, "SHORT_DATE_FORMAT"),
+                    date_format(a.due, "SHORT_DATE_FORMAT"),
+                    " · " + _("overdue") if a.overdue else "",
                 ]
                 for a in rows
             ],
             hovertemplate=(
-                "<b>%{y}</b> %{customdata[0]}<br>Goal %{customdata[1]} · "
-                f"{status.label}%{{customdata[4]}}<br>"
-                "%{customdata[2]} to %{customdata[3]}<extra></extra>"
+                "<b>%{y}</b> %{customdata[0]}<br>"
+                + _("Goal %(number)s") % {"number": "%{customdata[1]}"}
+                + f" · {status.label}%{{customdata[4]}}<br>"
+                + _("%(start)s to %(due)s")
+                % {"start": "%{customdata[2]}", "due": "%{customdata[3]}"}
+                + "<extra></extra>"
             ),
         )
     table = Table(
-        "Each action's start and due dates and status",
-        ["Action", "Title", "Start", "Due", "Status", "Overdue"],
+        _("Each action's start and due dates and status"),
+        [_("Action"), _("Title"), _("Start"), _("Due"), _("Status"), _("Overdue")],
         [
             [
                 a.code,
                 a.title,
                 a.start.isoformat(),
                 a.due.isoformat(),
-                Status(a.status).label,
-                "yes" if a.overdue else "no",
+                str(Status(a.status).label),
+                _("yes") if a.overdue else _("no"),
             ]
             for a in actions
         ],
     )
-    return Chart("chart-timeline", "Action timeline", fig, table, print_table=False)
+    return Chart("chart-timeline", _("Action timeline"), fig, table, print_table=False)
 
 
 @dataclass(frozen=True)
@@ -148,30 +159,38 @@ def goals_against_baseline(goals: Sequence[GoalProgress]) -> Chart:
     if moved:
         best = max(moved, key=lambda g: (g.completion or 0) - (g.baseline or 0))
         gain = (best.completion or 0) - (best.baseline or 0)
-        title = (
-            f"Goal {best.number} has moved furthest since the baseline: "
-            f"{pct(best.baseline)} to {pct(best.completion)} (+{gain:.0f} points)"
-        )
+        title = _(
+            "Goal %(number)s has moved furthest since the baseline: "
+            "%(baseline)s to %(now)s (+%(gain)s points)"
+        ) % {
+            "number": best.number,
+            "baseline": pct(best.baseline),
+            "now": pct(best.completion),
+            "gain": f"{gain:.0f}",
+        }
     else:
-        title = "No applicable actions under any goal yet"
-    labels = [f"Goal {g.number}" for g in goals]
+        title = _("No applicable actions under any goal yet")
+    labels = [_("Goal %(number)s") % {"number": g.number} for g in goals]
     fig = figure(
         title,
         height=340,
         margin=WITH_LEGEND,
         barmode="group",
-        xaxis=PERCENT_AXIS,
-        yaxis={"title": {"text": "Roadmap goal"}, "autorange": "reversed"},
+        xaxis=percent_axis(),
+        yaxis={"title": {"text": _("Roadmap goal")}, "autorange": "reversed"},
         legend={"traceorder": "normal"},
     )
     add_baseline_and_now(fig, labels, [g.baseline for g in goals], [g.completion for g in goals])
     table = Table(
-        "Completion under each goal, at baseline and now",
-        ["Goal", "At baseline", "Now"],
-        [[f"Goal {g.number}", pct(g.baseline), pct(g.completion)] for g in goals],
+        _("Completion under each goal, at baseline and now"),
+        [_("Goal"), _("At baseline"), _("Now")],
+        [
+            [label, pct(g.baseline), pct(g.completion)]
+            for label, g in zip(labels, goals, strict=True)
+        ],
         frozenset({1, 2}),
     )
-    return Chart("chart-goals", "Completion by goal", fig, table)
+    return Chart("chart-goals", _("Completion by goal"), fig, table)
 
 
 @dataclass(frozen=True)
@@ -191,17 +210,19 @@ class KpiSeries:
 def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
     """Chart 7: one national KPI: its baseline, its target line and the annual values."""
     if kpi.values:
-        year, _ = kpi.values[-1]
-        title = (
-            f"{kpi.title}: {pct(kpi.progress)} of the way from baseline to target ({year} value)"
-        )
+        year = kpi.values[-1][0]
+        title = _("%(kpi)s: %(progress)s of the way from baseline to target (%(year)s value)") % {
+            "kpi": kpi.title,
+            "progress": pct(kpi.progress),
+            "year": year,
+        }
     else:
-        title = f"{kpi.title}: no value reported since the baseline yet"
-    direction = "lower is better" if kpi.lower_is_better else "higher is better"
-    unit_title = {"percent": "Percent", "yes_no": "Achieved", "count": "Count"}[kpi.unit]
+        title = _("%(kpi)s: no value reported since the baseline yet") % {"kpi": kpi.title}
+    direction = _("lower is better") if kpi.lower_is_better else _("higher is better")
+    unit_title = {"percent": _("Percent"), "yes_no": _("Achieved"), "count": _("Count")}[kpi.unit]
     yaxis: dict[str, object] = {"title": {"text": f"{unit_title} ({direction})"}}
     if kpi.unit == "yes_no":
-        yaxis |= {"tickvals": [0, 1], "ticktext": ["No", "Yes"], "range": [-0.15, 1.15]}
+        yaxis |= {"tickvals": [0, 1], "ticktext": [_("No"), _("Yes")], "range": [-0.15, 1.15]}
     elif kpi.unit == "percent":
         yaxis |= {"ticksuffix": " %", "rangemode": "tozero"}
     else:
@@ -210,20 +231,21 @@ def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
         title,
         height=320,
         margin=WITH_LEGEND,
-        xaxis={"title": {"text": "Year"}, "dtick": 1, "tickformat": "d"},
+        xaxis={"title": {"text": _("Year")}, "dtick": 1, "tickformat": "d"},
         meta={"narrow": {"xaxis.dtick": 2, "xaxis.tickangle": 0}},
         yaxis=yaxis,
     )
     fig.add_scatter(
-        name="Target",
+        name=_("Target"),
         x=[kpi.baseline_year, kpi.target_year],
         y=[float(kpi.target_value)] * 2,
         mode="lines",
         line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
-        hovertemplate=f"Target for {kpi.target_year}: %{{y}}<extra></extra>",
+        hovertemplate=_("Target for %(year)s") % {"year": kpi.target_year}
+        + ": %{y}<extra></extra>",
     )
     fig.add_scatter(
-        name="Annual value",
+        name=_("Annual value"),
         x=[kpi.baseline_year, *[year for year, _ in kpi.values]],
         y=[float(kpi.baseline_value), *[float(value) for _, value in kpi.values]],
         mode="lines+markers",
@@ -232,22 +254,24 @@ def kpi_chart(kpi: KpiSeries, index: int) -> Chart:
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
     fig.add_scatter(  # after the values, so that the baseline marker shows on top
-        name="Baseline",
+        name=_("Baseline"),
         x=[kpi.baseline_year],
         y=[float(kpi.baseline_value)],
         mode="markers",
         marker={"color": BASELINE_COLOUR, "size": 11, "symbol": "diamond"},
-        hovertemplate="Baseline %{x}: %{y}<extra></extra>",
+        hovertemplate=_("Baseline %(year)s") % {"year": "%{x}"} + ": %{y}<extra></extra>",
     )
     table = Table(
-        f"{kpi.title}: baseline, annual values and target",
-        ["Year", "Value", "Kind"],
-        [[str(kpi.baseline_year), progress.kpi_value(kpi.baseline_value, kpi.unit), "baseline"]]
+        _("%(kpi)s: baseline, annual values and target") % {"kpi": kpi.title},
+        [_("Year"), _("Value"), _("Kind")],
+        [[str(kpi.baseline_year), progress.kpi_value(kpi.baseline_value, kpi.unit), _("baseline")]]
         + [
-            [str(year), progress.kpi_value(value, kpi.unit), "reported"]
+            [str(year), progress.kpi_value(value, kpi.unit), _("reported")]
             for year, value in kpi.values
         ]
-        + [[str(kpi.target_year), progress.kpi_value(kpi.target_value, kpi.unit), "target"]],
+        + [[str(kpi.target_year), progress.kpi_value(kpi.target_value, kpi.unit), _("target")]],
         frozenset({1}),
     )
-    return Chart(f"chart-kpi-{index}", f"National KPI · {kpi.code}", fig, table)
+    return Chart(
+        f"chart-kpi-{index}", _("National KPI · %(code)s") % {"code": kpi.code}, fig, table
+    )

@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 from plans import changes, charts, progress, visibility
@@ -261,7 +263,7 @@ def _goal_tables(
             order_by=("code",),
             prefix=prefix,
             today=today,
-            empty_text="No actions under this goal.",
+            empty_text=_("No actions under this goal."),
             attrs={"class": "data-table country-actions-table"},
         )
         RequestConfig(request, paginate={"per_page": GOAL_TABLE_ROWS}).configure(table)
@@ -334,7 +336,7 @@ def _kpi_series(kpi: IndicatorTarget) -> charts.KpiSeries:
     values = [(value.year, value.value) for value in kpi.values_in_force]  # type: ignore[attr-defined]
     return charts.KpiSeries(
         code=kpi.indicator.code,
-        title=kpi.indicator.title,
+        title=kpi.indicator.official("title", get_language() or "en")[0],
         unit=kpi.indicator.unit,
         lower_is_better=kpi.indicator.direction == Indicator.Direction.LOWER,
         baseline_value=kpi.baseline_value,

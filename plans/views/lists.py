@@ -168,7 +168,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin):
                 export_format=self.export_format,
                 table=context["table"],
                 exclude_columns=self.exclude_columns,
-                dataset_kwargs={"title": context["table"].label},
+                dataset_kwargs={"title": str(context["table"].label)},
             )
             return exporter.response(filename=self.get_export_filename(self.export_format))
         # The body only (see get()), past ExportMixin, whose own check would accept formats this site

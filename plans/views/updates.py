@@ -74,11 +74,11 @@ def _action_page(
 
 
 def _when(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _day(date: dt.date) -> str:
-    return formats.date_format(date, "j M Y")
+    return formats.date_format(date, "SHORT_DATE_FORMAT")
 
 
 def _author(request: HttpRequest) -> User:

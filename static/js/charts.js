@@ -15,6 +15,17 @@
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
   };
 
+  // The reader's language, as plans/charts/base.py hands it over: month names and the mode bar's words.
+  function config(locale) {
+    var result = Object.assign({}, CONFIG);
+    if (locale && locale.code) {
+      result.locale = locale.code;
+      result.locales = {};
+      result.locales[locale.code] = { dictionary: locale.dictionary || {}, format: locale.format || {} };
+    }
+    return result;
+  }
+
   function charts() {
     return Array.prototype.slice.call(document.querySelectorAll(".chart[data-figure]"));
   }
@@ -49,7 +60,7 @@
       layout.height -= titleSpace;
       container.style.minHeight = layout.height + "px";
     }
-    Plotly.newPlot(container, figure.data, layout, CONFIG);
+    Plotly.newPlot(container, figure.data, layout, config(layout.meta && layout.meta.locale));
   }
 
   // Print at a fixed width, so that the SVG fits the page; then back to the width of the page.

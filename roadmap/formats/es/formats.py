@@ -1,0 +1,4 @@
+DATE_FORMAT = r"j \d\e F \d\e Y"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y, H:i"
+YEAR_MONTH_FORMAT = "M Y"
