@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,14 @@ def demo_sign_in_refused(password: str | None) -> bool:
 
 
 class SiteAuthenticationForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sets the username's max_length after the field is made, so no validator enforces it: a
+        # longer name would reach authenticate(), and django-axes' record of the failure (a 255-character
+        # column) would fail on PostgreSQL with a 500. Refused here, with the form's message.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
     def clean(self) -> dict[str, Any]:
         if demo_sign_in_refused(self.data.get("password")):
             raise ValidationError(
