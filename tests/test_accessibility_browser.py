@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import F
@@ -25,7 +26,7 @@ from tests.browser import MARKS, chromium, sign_in
 from tests.builders import make_impacs, make_partner, make_user
 from tests.conftest import DEMO_AS_OF
 
-pytestmark = MARKS
+pytestmark = [*MARKS, pytest.mark.axe]
 
 # axe's rule sets for WCAG 2.0 and 2.1, levels A and AA.
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
