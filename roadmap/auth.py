@@ -37,7 +37,7 @@ class SiteAuthenticationForm(AuthenticationForm):
         # Django sets the username's max_length after the field is made, so no validator enforces it: a
         # longer name would reach authenticate(), and django-axes' record of the failure (a 255-character
         # column) would fail on PostgreSQL with a 500. Refused here, with the form's message.
-        username = self.fields["username"]
+        username: Any = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
 
     def clean(self) -> dict[str, Any]:
