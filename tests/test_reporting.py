@@ -186,7 +186,7 @@ def test_several_are_approved_at_once_from_the_queue(people: tuple[User, User]) 
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep migrated groups
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_reviewers_approving_at_once_apply_one_change_only() -> None:
     impacs = make_impacs()
