@@ -20,9 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from preferences.models import preferred_language
 from reporting import compliance
 from reporting.models import (
     Event,
@@ -61,6 +63,11 @@ def _url(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def _date(day: dt.date) -> str:
+    """A date as the recipient reads dates (the active language's format)."""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
 def focal_point_items(user: User, cycle: ReportingCycle | None, today: dt.date) -> list[Item]:
     items: list[Item] = []
     if cycle is not None and cycle.opens_on <= today:
@@ -71,7 +78,7 @@ def focal_point_items(user: User, cycle: ReportingCycle | None, today: dt.date) 
             Item(
                 f"cycle-opened:{cycle.pk}",
                 _("The reporting cycle “%(name)s” is open: reports are due on %(due)s.")
-                % {"name": cycle.name, "due": cycle.due_on.isoformat()},
+                % {"name": cycle.name, "due": _date(cycle.due_on)},
                 _url(reverse("reporting:mine")),
             )
         )
@@ -81,8 +88,12 @@ def focal_point_items(user: User, cycle: ReportingCycle | None, today: dt.date) 
             items.append(
                 Item(
                     f"reminder:{cycle.pk}:{bracket}",
-                    _("%(n)s expected reports outstanding; due in %(days)s days (%(due)s).")
-                    % {"n": outstanding, "days": days_left, "due": cycle.due_on.isoformat()},
+                    ngettext(
+                        "%(n)s expected report outstanding; due in %(days)s days (%(due)s).",
+                        "%(n)s expected reports outstanding; due in %(days)s days (%(due)s).",
+                        outstanding,
+                    )
+                    % {"n": outstanding, "days": days_left, "due": _date(cycle.due_on)},
                     _url(reverse("reporting:mine")),
                 )
             )
@@ -91,8 +102,12 @@ def focal_point_items(user: User, cycle: ReportingCycle | None, today: dt.date) 
             items.append(
                 Item(
                     f"late:{cycle.pk}:{week}",
-                    _("Reports are late: %(n)s expected reports outstanding since %(due)s.")
-                    % {"n": outstanding, "due": cycle.due_on.isoformat()},
+                    ngettext(
+                        "Reports are late: %(n)s expected report outstanding since %(due)s.",
+                        "Reports are late: %(n)s expected reports outstanding since %(due)s.",
+                        outstanding,
+                    )
+                    % {"n": outstanding, "due": _date(cycle.due_on)},
                     _url(reverse("reporting:mine")),
                 )
             )
@@ -110,14 +125,18 @@ def focal_point_items(user: User, cycle: ReportingCycle | None, today: dt.date) 
     return items
 
 
-def reviewer_items(today: dt.date) -> list[Item]:
-    waiting = Submission.objects.awaiting_review().count()
+def reviewer_items(today: dt.date, waiting: int) -> list[Item]:
     if not waiting:
         return []
     return [
         Item(
             f"review-digest:{today.isoformat()}",
-            _("%(n)s submissions await your review.") % {"n": waiting},
+            ngettext(
+                "%(n)s submission awaits your review.",
+                "%(n)s submissions await your review.",
+                waiting,
+            )
+            % {"n": waiting},
             _url(reverse("reporting:review")),
         )
     ]
@@ -158,21 +177,30 @@ def run(today: dt.date | None = None) -> dict[str, int]:
         )
     )
     cycle = ReportingCycle.objects.open().first()
-    wanted: dict[int, tuple[User, list[Item]]] = {}
-    for user in _users_with("submit_report"):
-        if not user.has_perm("reporting.review_submission"):
-            wanted[user.pk] = (user, focal_point_items(user, cycle, today))
-    review = reviewer_items(today)
-    for user in _users_with("review_submission"):
-        wanted.setdefault(user.pk, (user, []))[1].extend(review)
-    for user_pk, (user, items) in wanted.items():
+    waiting = Submission.objects.awaiting_review().count()
+    focal_points = {
+        user.pk: user
+        for user in _users_with("submit_report")
+        if not user.has_perm("reporting.review_submission")
+    }
+    recipients = {**focal_points, **{user.pk: user for user in _users_with("review_submission")}}
+    for user_pk, user in recipients.items():
         if user_pk in contacted:
             continue
-        done = set(NotificationItem.objects.filter(recipient=user).values_list("key", flat=True))
-        fresh = [item for item in items if item.key not in done]
-        if not fresh:
-            continue
-        notification = _build(user, today, fresh)
+        # Each e-mail is written in the language its recipient chose in the menu (the site's default
+        # when none was chosen): the texts, the dates, the subject.
+        with translation.override(preferred_language(user) or settings.LANGUAGE_CODE):
+            if user_pk in focal_points:
+                items = focal_point_items(user, cycle, today)
+            else:
+                items = reviewer_items(today, waiting)
+            done = set(
+                NotificationItem.objects.filter(recipient=user).values_list("key", flat=True)
+            )
+            fresh = [item for item in items if item.key not in done]
+            if not fresh:
+                continue
+            notification = _build(user, today, fresh)
         if notification is not None:
             counts["sent" if _send(notification) else "failed"] += 1
     return counts
@@ -186,9 +214,12 @@ def _build(user: User, today: dt.date, items: list[Item]) -> Notification | None
                 recipient=user,
                 day=today,
                 to_address=user.email,
-                subject=_("Roadmap Tracker: %(n)s reporting notices") % {"n": len(items)}
-                if len(items) > 1
-                else _("Roadmap Tracker: a reporting notice"),
+                subject=ngettext(
+                    "Roadmap Tracker: a reporting notice",
+                    "Roadmap Tracker: %(n)s reporting notices",
+                    len(items),
+                )
+                % {"n": len(items)},
                 body_text=render_to_string("reporting/email/digest.txt", context),
                 body_html=render_to_string("reporting/email/digest.html", context),
             )

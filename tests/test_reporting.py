@@ -13,10 +13,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from plans import services
 from plans.choices import Status
 from plans.models import Action
+from preferences.models import remember_language
 from reporting import notifications
 from reporting.models import TRANSITIONS, Event, Notification, State, Submission
 from tests.builders import make_action, make_cycle, make_focal_point, make_impacs, make_plan
@@ -271,7 +273,7 @@ def test_returned_submissions_and_the_reviewers_digest_once_a_day(
     s = _submit(site.action, focal)
     _run(TODAY)
     assert [m.to for m in mail.outbox] == [[impacs.email]]
-    assert "1 submissions await your review" in mail.outbox[0].body
+    assert "1 submission awaits your review" in mail.outbox[0].body
     mail.outbox.clear()
     _run(TODAY)  # twice the same day: nothing more
     assert mail.outbox == []
@@ -282,6 +284,25 @@ def test_returned_submissions_and_the_reviewers_digest_once_a_day(
     mail.outbox.clear()
     _run(TODAY + dt.timedelta(days=1))
     assert mail.outbox == []  # nothing awaits review, the return was already sent
+
+
+def test_each_e_mail_is_in_the_language_its_recipient_chose(people: tuple[User, User]) -> None:
+    impacs, focal = people
+    remember_language(focal, "es")  # as the language menu does; IMPACS staff chose none
+    site = make_site()
+    make_cycle(impacs, opens_on=dt.date(2026, 10, 1), due_on=dt.date(2026, 12, 31))
+    _submit(site.action, focal)
+    _run(TODAY)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    spanish = by_address[focal.email]
+    assert spanish.body.startswith("Hola, ")
+    assert "31 de diciembre de 2026" in spanish.body  # the date as a Spanish reader writes it
+    assert "Recibe como máximo un correo electrónico al día" in spanish.body
+    html = Notification.objects.get(recipient=focal).body_html
+    assert "Hola, " in html and 'lang="es"' in html
+    english = by_address[impacs.email]
+    assert english.body.startswith("Hello ") and "awaits your review" in english.body
+    assert translation.get_language().startswith("en")  # the run leaves the language as it was
 
 
 def test_a_failed_send_is_retried_on_the_next_run_and_sent_once(people: tuple[User, User]) -> None:
