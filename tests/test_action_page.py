@@ -126,6 +126,7 @@ def test_it_shows_the_national_kpis_of_the_actions_goal(
     assert "Firearms seized at ports" in page
     assert "Traces requested" not in page
     assert "50 %" in page
+    assert "50\u00a0%" in response.content.decode()  # a no-break space: never split across lines
 
 
 def test_a_superseded_kpi_value_is_not_the_latest(partner_client: Client, action: Action) -> None:

@@ -99,9 +99,14 @@ def test_dates_follow_the_readers_locale_and_english_stays_as_it_was(
     assert "30 Apr 2027" in english
     impacs_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     spanish = impacs_client.get(action.get_absolute_url()).content.decode()
-    assert "30 Abr 2027" in spanish and "30 Apr 2027" not in spanish
+    assert "30 abr 2027" in spanish and "30 Apr 2027" not in spanish
     impacs_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    assert "30 Avr 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
+    assert "30 avr. 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
+    # June and July: "juin" and "juil.", never the ambiguous three-letter "Jui" and "Jul".
+    make_action(plan, code="2.5", due_date=dt.date(2027, 6, 9))
+    make_action(plan, code="2.6", due_date=dt.date(2027, 7, 9))
+    french = impacs_client.get("/actions/?country=JAM").content.decode()
+    assert "9 juin 2027" in french and "9 juil. 2027" in french and "Jui " not in french
 
 
 def test_a_chart_in_spanish_has_spanish_titles_axes_hover_text_and_table(

@@ -17,8 +17,9 @@ register = template.Library()
 
 @register.filter
 def percent(value: float | None) -> str:
-    """``{{ plan.completion|percent }}``: "43 %" (progress.percent)."""
-    return progress.percent(value)
+    """``{{ plan.completion|percent }}``: "43 %" (progress.percent), with a no-break space so that a
+    narrow line never leaves the "%" on a line of its own."""
+    return progress.percent(value).replace(" ", "\u00a0")
 
 
 @register.filter
