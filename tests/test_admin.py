@@ -49,3 +49,11 @@ def test_status_updates_cannot_be_added_changed_or_deleted_in_admin(
     assert StatusUpdate.objects.count() == before
     # Read-only view still works for a correction to be looked up.
     assert admin_user_client.get(admin_url(StatusUpdate, "change", update.pk)).status_code == 200
+
+
+def test_the_admin_names_the_sites_icon_so_browsers_ask_for_no_missing_favicon(
+    admin_user_client: Client,
+) -> None:
+    page = admin_user_client.get(reverse("admin:index")).content.decode()
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    assert "Roadmap Tracker administration" in page  # the admin's own header is kept
