@@ -101,7 +101,9 @@ def test_dates_follow_the_readers_locale_and_english_stays_as_it_was(
     spanish = impacs_client.get(action.get_absolute_url()).content.decode()
     assert "30 Abr 2027" in spanish and "30 Apr 2027" not in spanish
     impacs_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    assert "30 Avr 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
+    assert "30 avr. 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
+    impacs_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    assert "30 apr 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
 
 
 def test_a_chart_in_spanish_has_spanish_titles_axes_hover_text_and_table(
