@@ -90,9 +90,9 @@ def format_value(f: models.Field[Any, Any], value: Any, related: dict[Any, Any])
     if isinstance(f, models.BooleanField):
         return _("Yes") if value else _("No")
     if isinstance(f, models.DateTimeField):
-        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(f, models.DateField):
-        return formats.date_format(value, "j M Y")
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return str(value)

@@ -116,11 +116,11 @@ def bump() -> None:
 
 
 def _day(date: dt.date) -> str:
-    return formats.date_format(date, "j M Y")
+    return formats.date_format(date, "SHORT_DATE_FORMAT")
 
 
 def _when(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _who(user: Any) -> str:
@@ -969,7 +969,7 @@ def describe_conflict(conflict: Exception) -> str:
     if newer is None:
         return _("It changed after this submission was made.")
     when = formats.date_format(
-        timezone.localtime(getattr(newer, "recorded_at", timezone.now())), "j M Y, H:i"
+        timezone.localtime(getattr(newer, "recorded_at", timezone.now())), "SHORT_DATETIME_FORMAT"
     )
     author = getattr(newer, "author", None)
     who = (author.get_full_name() or author.username) if author else _("Someone")
@@ -980,7 +980,7 @@ def describe_conflict(conflict: Exception) -> str:
             "who": who,
             "when": when,
             "status": newer.get_to_status_display(),
-            "day": formats.date_format(newer.reported_on, "j M Y"),
+            "day": formats.date_format(newer.reported_on, "SHORT_DATE_FORMAT"),
             "note": Truncator(newer.note).chars(300),
         }
     if hasattr(newer, "superseded_at"):
@@ -992,7 +992,7 @@ def describe_conflict(conflict: Exception) -> str:
         }
     if getattr(newer, "completed_on", None):
         return _("The milestone was marked done on %(day)s.") % {
-            "day": formats.date_format(newer.completed_on, "j M Y")
+            "day": formats.date_format(newer.completed_on, "SHORT_DATE_FORMAT")
         }
     return _("It changed after this submission was made.")
 

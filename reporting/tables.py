@@ -67,7 +67,7 @@ class ComplianceTable(tables.Table):
         return str(record.country.name)
 
     def render_last_report(self, value: Any) -> str:
-        return date_format(localtime(value), "j M Y")
+        return date_format(localtime(value), "SHORT_DATE_FORMAT")
 
     def value_last_report(self, value: Any) -> str:
         return localtime(value).date().isoformat() if value else ""
