@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from plans.charts.base import WITH_LEGEND, Chart, Table, codes_on, figure, pct, rounded
 from plans.choices import BASELINE_COLOUR, CURRENT_COLOUR
@@ -44,7 +45,13 @@ def reporting_rates(rows: Sequence[CountryCompliance], cycle_name: str) -> Chart
         )
     table = Table(
         _("Reporting and on-time rate of each country"),
-        [_("Country"), _("Expected"), _("Submitted"), _("Reporting rate"), _("On-time rate")],
+        [
+            _("Country"),
+            _("Expected"),
+            pgettext("reports, count", "Submitted"),
+            _("Reporting rate"),
+            _("On-time rate"),
+        ],
         [
             [
                 r.country.name,

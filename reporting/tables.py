@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plans import progress
 
@@ -35,10 +36,12 @@ class ComplianceTable(tables.Table):
     country = tables.Column(
         verbose_name=_("Country"), accessor="country__name", order_by="country__name"
     )
+    # Counts of reports: their own context, because a submission's state is the same English word and
+    # Spanish, French and Dutch put a count in the plural.
     expected = CountColumn(verbose_name=_("Expected"))
-    submitted = CountColumn(verbose_name=_("Submitted"))
-    approved = CountColumn(verbose_name=_("Approved"))
-    returned = CountColumn(verbose_name=_("Returned"))
+    submitted = CountColumn(verbose_name=pgettext_lazy("reports, count", "Submitted"))
+    approved = CountColumn(verbose_name=pgettext_lazy("reports, count", "Approved"))
+    returned = CountColumn(verbose_name=pgettext_lazy("reports, count", "Returned"))
     reporting_rate = RateColumn(verbose_name=_("Reporting rate"), order_by="reporting_rate_sort")
     on_time_rate = RateColumn(verbose_name=_("On-time rate"), order_by="on_time_rate_sort")
     stale = CountColumn(verbose_name=_("Stale actions"))

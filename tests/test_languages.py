@@ -107,6 +107,8 @@ def test_dates_follow_the_readers_locale_and_english_stays_as_it_was(
     make_action(plan, code="2.6", due_date=dt.date(2027, 7, 9))
     french = impacs_client.get("/actions/?country=JAM").content.decode()
     assert "9 juin 2027" in french and "9 juil. 2027" in french and "Jui " not in french
+    impacs_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    assert "30 apr 2027" in impacs_client.get(action.get_absolute_url()).content.decode()
 
 
 def test_a_chart_in_spanish_has_spanish_titles_axes_hover_text_and_table(

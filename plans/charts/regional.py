@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from plans import progress
 from plans.charts.base import (
@@ -77,7 +77,9 @@ def short_stages() -> list[str]:
         _("Seminar\nheld"),
         _("Drafting"),
         _("Draft\ndone"),
-        _("Approved"),
+        # Its own context: the word is shared with a submission's state, and a phone's axis may need a
+        # hyphen where the name wraps (Dutch "Goed-\ngekeurd").
+        pgettext("plan stage, short", "Approved"),
     ]
 
 
@@ -102,6 +104,9 @@ def lifecycle(states: Mapping[str, Sequence[str]]) -> Chart:
                 "xaxis.tickmode": "array",
                 "xaxis.tickvals": labels,
                 "xaxis.ticktext": short_stages(),
+                # Spanish, French and Dutch stage names are longer than the English: a size smaller keeps
+                # five of them apart on a phone.
+                "xaxis.tickfont.size": 11,
             }
         },
         xaxis={"title": {"text": _("Plan stage")}, "tickangle": 0},
