@@ -818,9 +818,15 @@ def _submission_step(
     """Move a (locked) submission one legal step and record it; refuse anything else."""
     to_state = next_state(submission.state, event)
     if to_state is None:
+        refusals = {
+            Event.SUBMIT: _("This submission is %(state)s: it cannot be submitted."),
+            Event.APPROVE: _("This submission is %(state)s: it cannot be approved."),
+            Event.RETURN: _("This submission is %(state)s: it cannot be returned."),
+            Event.RESUBMIT: _("This submission is %(state)s: it cannot be resubmitted."),
+            Event.WITHDRAW: _("This submission is %(state)s: it cannot be withdrawn."),
+        }
         raise IllegalTransition(
-            _("A %(state)s submission cannot be %(event)s.")
-            % {"state": submission.get_state_display().lower(), "event": Event(event).label}
+            refusals[Event(event)] % {"state": submission.get_state_display().lower()}
         )
     from_state = submission.state
     now = timezone.now()

@@ -102,6 +102,19 @@ def test_every_step_from_every_state_is_legal_or_refused(
         assert last is not None and last.event == event and last.to_state == expected
 
 
+def test_a_refused_step_says_what_the_submission_is_and_what_cannot_be_done(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    s = _in_state(State.APPROVED, make_site().action, focal, impacs)
+    with pytest.raises(ValidationError) as refused:
+        services.withdraw_submission(submission=s, by=focal)
+    assert refused.value.messages == ["This submission is approved: it cannot be withdrawn."]
+    with translation.override("es"), pytest.raises(ValidationError) as refused:
+        services.withdraw_submission(submission=s, by=focal)
+    assert "no se puede retirar" in refused.value.messages[0]
+
+
 def test_a_return_needs_a_comment(people: tuple[User, User]) -> None:
     impacs, focal = people
     s = _submit(make_site().action, focal)
