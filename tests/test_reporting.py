@@ -335,6 +335,26 @@ def test_a_failed_send_is_retried_on_the_next_run_and_sent_once(people: tuple[Us
     assert len(mail.outbox) == 1
 
 
+def test_the_overview_table_has_a_row_per_country_expected_to_report(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    make_cycle(impacs)
+    for iso3 in ("JAM", "BRB"):
+        make_action(make_plan(iso3))
+    client = Client()
+    client.force_login(impacs)
+    response = client.get("/reporting/")
+    body = (
+        response.content.decode()
+        .split('class="data-table compliance-table"')[1]
+        .split("</table>")[0]
+    )
+    assert body.count("<tr>") == 3  # the header and a row for each country
+    assert "Jamaica" in body and "Barbados" in body
+    assert "no report is expected" not in body
+
+
 def test_the_reporting_pages_cost_the_same_queries_with_ten_times_the_data(
     people: tuple[User, User], django_assert_max_num_queries
 ) -> None:
