@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from plans.choices import Stage, Status
 from plans.models import Action, ActionPlan
-from plans.workbooks import schema
+from plans.workbooks import read, schema
+from plans.workbooks import reference as reference_workbook
 from roadmap.models import Indicator, Target
 from tests.builders import goal, make_indicator
 from tests.workbook_support import edited, find_row, upload
@@ -234,3 +235,23 @@ def test_the_reference_workbook_has_translated_headers_and_reads_in_any_language
         "/admin/reference-workbook/import/", {"workbook": upload(response.content)}
     )
     assert preview.context["changes"].is_empty
+
+
+def test_no_header_label_or_choice_means_two_things_in_any_language() -> None:
+    """The reader takes a name in any language, so a translation may not give one name to two
+    columns of a sheet (or two Plan fields, statuses or stages), in one language or across two."""
+    groups: dict[str, list[Any]] = {
+        **{sheet: [c.header for c in columns] for sheet, columns in schema.COLUMNS.items()},
+        **{
+            sheet: [c.header for c in columns]
+            for sheet, columns in reference_workbook.COLUMNS.items()
+        },
+        "Plan": [schema.PLAN_HEADERS[0], *(f.label for f in schema.PLAN_FIELDS)],
+        "statuses": list(Status.labels),
+        "stages": list(Stage.labels),
+    }
+    for group, texts in groups.items():
+        owners: dict[str, int] = {}
+        for n, text in enumerate(texts):
+            for language, spelt in schema.spellings(text).items():
+                assert owners.setdefault(read._key(spelt), n) == n, (group, language, spelt)
