@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from plans.choices import Stage, Status
 from plans.templatetags.update_forms import plain_number
@@ -15,16 +16,17 @@ from plans.workbooks import schema
 
 register = template.Library()
 
-LABELS: dict[str, str] = {
+# Translated when shown, in the reader's language (the workbook's own headers, lazily).
+LABELS: dict[str, StrOrPromise] = {
     **{c.field: c.header for columns in schema.COLUMNS.values() for c in columns},
     **{f.field: f.label for f in schema.PLAN_FIELDS},
-    "status": "Status",
 }
 
 
 @register.filter
 def column_label(name: str) -> str:
-    return _(LABELS.get(name, name.replace("_", " ").capitalize()))
+    label = LABELS.get(name)
+    return str(label) if label is not None else _(name.replace("_", " ").capitalize())
 
 
 @register.filter

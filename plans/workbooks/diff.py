@@ -227,13 +227,14 @@ def _plan(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
         wanted = any(book.rows.get(s) for s in schema.TABLE_SHEETS) or book.plan
         if not wanted:
             return
-        for name, label in (("title", "Title"), ("start_year", "Plan period start year")):
+        labels = {f.field: f.label for f in schema.PLAN_FIELDS}
+        for name in ("title", "start_year"):
             if not book.plan.get(name):
                 out.problems.append(
                     Problem(
                         schema.PLAN,
                         book.plan_cells.get(name, ""),
-                        _("“%(field)s” is needed to start the plan.") % {"field": label},
+                        _("“%(field)s” is needed to start the plan.") % {"field": labels[name]},
                     )
                 )
         fields = {name: (None, book.plan[name]) for name in names if name in book.plan}

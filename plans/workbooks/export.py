@@ -3,6 +3,9 @@
 Real dates and numbers (not text), codes as text (so that 1.10 stays 1.10), drop-down lists for goals,
 targets, statuses and stages, a frozen header row and an Instructions sheet. A state without a plan gets
 the same workbook, empty, to start one. An unedited export imports as "No changes".
+
+Headers, field labels, instructions, statuses and stages are in the active language (the reader's);
+sheet names stay in English (schema.py). The reader accepts all of them in any of the site's languages.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -103,14 +108,14 @@ def _lists(book: Workbook) -> dict[str, str]:
 
 def _dropdown(sheet: Worksheet, list_name: str, cells: str) -> None:
     validation = DataValidation(type="list", formula1=f"={list_name}", allow_blank=True)
-    validation.error = "Choose a value from the list."
+    validation.error = _("Choose a value from the list.")
     validation.errorStyle = "warning"  # people may still paste; the import checks every value
     sheet.add_data_validation(validation)
     validation.add(cells)
 
 
-def _header(sheet: Worksheet, headers: Iterable[str], widths: Iterable[int]) -> None:
-    sheet.append(list(headers))
+def _header(sheet: Worksheet, headers: Iterable[StrOrPromise], widths: Iterable[int]) -> None:
+    sheet.append([str(header) for header in headers])
     for n, width in enumerate(widths, start=1):
         sheet.cell(row=1, column=n).font = HEADER_FONT
         sheet.cell(row=1, column=n).fill = HEADER_FILL
@@ -132,7 +137,7 @@ def _set(cell: Any, value: Any, kind: str = "") -> None:
 def _plan_sheet(sheet: Worksheet, plan: ActionPlan | None, lists: dict[str, str]) -> None:
     _header(sheet, schema.PLAN_HEADERS, (28, 60))
     for n, field in enumerate(schema.PLAN_FIELDS, start=2):
-        sheet.cell(row=n, column=1, value=field.label).font = HEADER_FONT
+        sheet.cell(row=n, column=1, value=str(field.label)).font = HEADER_FONT
         value: Any = getattr(plan, field.field) if plan else None
         if field.kind == "stage" and plan:
             value = str(Stage(value).label)

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -37,6 +40,7 @@ ZIP = b"PK\x03\x04"
 CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: encrypted OOXML, or an old .xls
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+T = TypeVar("T")
 
 
 class WorkbookRefused(Exception):
@@ -323,11 +327,11 @@ def _bad_cell(out: Workbook, name: str, cell: Any) -> bool:
 
 
 def _read_plan(sheet: Any, out: Workbook) -> None:
-    labels = {f.label.casefold(): f for f in schema.PLAN_FIELDS}
+    labels = by_name((f.label, f) for f in schema.PLAN_FIELDS)
     for row in _cells(sheet, schema.PLAN):
         if len(row) < 1 or row[0].value is None:
             continue
-        found = labels.get(_text(row[0].value).casefold())
+        found, _languages = labels.get(_key(row[0].value), (None, None))
         if found is None:
             continue
         cell = row[1] if len(row) > 1 else None
@@ -356,19 +360,26 @@ def _read_table(
     spec: list[schema.Column] | None = None,
     convert: Any = None,
 ) -> None:
-    """Read a table sheet whose header row names its columns (``spec``), converting each cell."""
+    """Read a table sheet whose header row names its columns (``spec``), converting each cell.
+
+    A header may be in any of the site's languages. A message names a column as the file writes it;
+    a missing column is named in the language of the file's other headers (the reader's when none
+    is recognised), so that the name to type matches the rest of the header row.
+    """
     spec = spec or schema.COLUMNS[name]
     convert = convert or _field
-    columns = {c.header.casefold(): c for c in spec}
+    columns = by_name((c.header, c) for c in spec)
     rows = _cells(sheet, name)
     header = next(rows, None)
     positions: dict[int, Any] = {}
+    shown: dict[str, str] = {}  # field -> its header as the file writes it
+    votes: Counter[str] = Counter()  # language -> headers of the file written in it
     if header is not None:
         for cell in header:
             value = getattr(cell, "value", None)
             if value is None:
                 continue
-            column = columns.get(_text(value).casefold())
+            column, languages = columns.get(_key(value), (None, frozenset()))
             if column is None:
                 out.notes.append(
                     _(
@@ -380,11 +391,18 @@ def _read_table(
                 out.problem(
                     name,
                     cell.coordinate,
-                    _("the column “%(header)s” appears twice.") % {"header": column.header},
+                    _("the column “%(header)s” appears twice.") % {"header": _text(value)},
                 )
             else:
                 positions[cell.column - 1] = column
-    missing = [c.header for c in spec if c.required and c not in positions.values()]
+                shown[column.field] = _text(value)
+                votes.update(languages)
+    language = _file_language(votes)
+    missing = [
+        schema.spellings(c.header)[language]
+        for c in spec
+        if c.required and c not in positions.values()
+    ]
     if missing:
         out.problem(
             name,
@@ -407,7 +425,9 @@ def _read_table(
             if raw is None:
                 if column.required:
                     out.problem(
-                        name, coordinate, _("“%(header)s” is empty.") % {"header": column.header}
+                        name,
+                        coordinate,
+                        _("“%(header)s” is empty.") % {"header": shown[column.field]},
                     )
                 continue
             if _bad_cell(out, name, cell):
@@ -420,19 +440,77 @@ def _read_table(
     out.rows[name] = records
 
 
+def _file_language(votes: Counter[str]) -> str:
+    """The language most of a header row is written in; the reader's on a tie or when none is known."""
+    active = translation.get_language() or ""
+    if not votes or votes[active] == max(votes.values()):
+        return active if active in schema.language_codes() else schema.language_codes()[0]
+    return votes.most_common(1)[0][0]
+
+
+# --- Names in every language ------------------------------------------------------------------------
+
+
+def _key(value: Any) -> str:
+    """How a name is compared: spaces collapsed, any case."""
+    return re.sub(r"\s+", " ", _text(value)).casefold()
+
+
+def by_name(items: Iterable[tuple[StrOrPromise, T]]) -> dict[str, tuple[T, frozenset[str]]]:
+    """Each item by its name in each of the site's languages, with the languages that name it so.
+
+    Built on every call, from explicit translations (``schema.spellings``), so that what is accepted
+    never depends on the language active when a module was imported. Should two languages give one
+    name to different items, the reader's language decides, then the order of settings.LANGUAGES.
+    """
+    names = [(schema.spellings(text), item) for text, item in items]
+    active = translation.get_language()
+    order = sorted(schema.language_codes(), key=lambda code: code != active)
+    found: dict[str, T] = {}
+    languages: dict[str, set[str]] = {}
+    for code in order:
+        for spelt, item in names:
+            key = _key(spelt[code])
+            if found.setdefault(key, item) is item:
+                languages.setdefault(key, set()).add(code)
+    return {key: (item, frozenset(languages[key])) for key, item in found.items()}
+
+
+def choice_names(
+    choices: Iterable[tuple[str, StrOrPromise]], aliases: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A choice's value by its label in any of the site's languages, by its value, and by aliases."""
+    with translation.override(schema.language_codes()[0]):  # the same names whoever asks first
+        named = {
+            key: value
+            for key, (value, _langs) in by_name((label, value) for value, label in choices).items()
+        }
+    return {
+        **{value.replace("_", " "): value for value, _label in choices},
+        **(aliases or {}),
+        **named,
+    }
+
+
+@functools.cache
+def status_names() -> dict[str, str]:
+    return choice_names(
+        Status.choices,
+        {
+            "limited": Status.LIMITED,
+            "substantial": Status.SUBSTANTIAL,
+            "n/a": Status.NOT_APPLICABLE,
+        },
+    )
+
+
+@functools.cache
+def stage_names() -> dict[str, str]:
+    return choice_names(Stage.choices)
+
+
 # --- Values -----------------------------------------------------------------------------------------
 
-STATUS_NAMES = {
-    **{str(label).casefold(): value for value, label in Status.choices},
-    **{value.replace("_", " "): value for value in Status.values},
-    "limited": Status.LIMITED,
-    "substantial": Status.SUBSTANTIAL,
-    "n/a": Status.NOT_APPLICABLE,
-}
-STAGE_NAMES = {
-    **{str(label).casefold(): value for value, label in Stage.choices},
-    **{value.replace("_", " "): value for value in Stage.values},
-}
 DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 LENGTHS = {"code": 20, "title": 500, "lead_agency": 200, "action_code": 20}
@@ -444,7 +522,7 @@ def _convert(kind: str, value: Any) -> Any:
     if kind == "year":
         return to_year(value)
     if kind == "stage":
-        return _choice(value, STAGE_NAMES, _("stage"))
+        return _choice(value, stage_names(), _("stage"), Stage.labels)
     if kind == "url":
         text = _text(value)
         try:
@@ -511,11 +589,16 @@ def to_decimal(value: Any) -> Decimal:
     return number.quantize(Decimal("0.01")).normalize() if number else Decimal(0)
 
 
-def _choice(value: Any, names: dict[str, str], what: str) -> str:
-    key = re.sub(r"\s+", " ", _text(value)).casefold()
+def _choice(
+    value: Any, names: dict[str, str], what: str, shown: Iterable[StrOrPromise] = ()
+) -> str:
+    """A choice's value from its name; the error lists ``shown`` (the labels in the reader's language)."""
+    key = _key(value)
     if key in names:
         return names[key]
-    labels = sorted({str(k).capitalize() for k in names if " " in k or k.isalpha()})
+    labels = [str(label) for label in shown] or sorted(
+        {str(k).capitalize() for k in names if " " in k or k.isalpha()}
+    )
     raise ValueError(
         _("“%(value)s” is not a %(what)s; choose one of the list (%(choices)s).")
         % {"value": _text(value), "what": what, "choices": ", ".join(labels)}
@@ -547,7 +630,7 @@ def _field(sheet: str, name: str, raw: Any, ref: Reference, out: Workbook, row: 
     if name in ("baseline_value", "target_value", "value"):
         return to_decimal(raw)
     if name in ("status", "baseline_status"):
-        return _choice(raw, STATUS_NAMES, _("status"))
+        return _choice(raw, status_names(), _("status"), Status.labels)
     if name == "goal":
         text = _text(raw)
         text = re.sub(r"^goal\s*", "", text, flags=re.IGNORECASE)

@@ -29,18 +29,19 @@ TARGETS = "Targets"
 INDICATORS = "KPI definitions"
 COLUMNS: dict[str, list[schema.Column]] = {
     TARGETS: [
-        schema.Column("Goal", "goal", 7, required=True),
-        schema.Column("Code", "code", 10, required=True),
-        schema.Column("Title", "title", 90, required=True),
+        schema.Column(gettext_lazy("Goal"), "goal", 7, required=True),
+        schema.Column(gettext_lazy("Code"), "code", 10, required=True),
+        schema.Column(gettext_lazy("Title"), "title", 90, required=True),
     ],
     INDICATORS: [
-        schema.Column("Code", "code", 12, required=True),
-        schema.Column("Goal", "goal", 7, required=True),
-        schema.Column("Title", "title", 80, required=True),
-        schema.Column("Unit", "unit", 10),
-        schema.Column("Direction", "direction", 18),
+        schema.Column(gettext_lazy("Code"), "code", 12, required=True),
+        schema.Column(gettext_lazy("Goal"), "goal", 7, required=True),
+        schema.Column(gettext_lazy("Title"), "title", 80, required=True),
+        schema.Column(gettext_lazy("Unit"), "unit", 10),
+        schema.Column(gettext_lazy("Direction"), "direction", 18),
     ],
 }
+# Sheet names stay in English, as in the plan workbook; headers are in the reader's language.
 TITLES = {TARGETS: gettext_lazy("Targets"), INDICATORS: gettext_lazy("KPI definitions")}
 UNITS = {
     **{str(label).casefold(): value for value, label in Indicator.Unit.choices},

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
+# Sheet names stay in English in every language: they are the contract (DESIGN.md), the Instructions
+# text names them, and a file passed between readers of different languages keeps its sheets.
 INSTRUCTIONS = "Instructions"
 PLAN = "Plan"
 ACTIONS = "Actions"
@@ -26,45 +32,45 @@ MAX_ARCHIVE_MEMBERS = 200
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: StrOrPromise  # written in the reader's language; read in any of the site's languages
     field: str  # the key of the row read from this column
     width: int = 14
     required: bool = False
 
 
 # Sheet name -> its columns, in the order the export writes them. Headers are the contract: the reader
-# finds columns by header (any order, any case), not by position.
+# finds columns by header (any order, any case, any of the site's languages), not by position.
 COLUMNS: dict[str, list[Column]] = {
     ACTIONS: [
-        Column("Code", "code", 9, required=True),
-        Column("Goal", "goal", 7, required=True),
-        Column("Target", "target", 9),
-        Column("Title", "title", 60, required=True),
-        Column("Lead agency", "lead_agency", 30),
-        Column("Start", "start_date", 12, required=True),
-        Column("Due", "due_date", 12, required=True),
-        Column("Baseline status", "baseline_status", 22),
-        Column("Status", "status", 22),
-        Column("Status note", "status_note", 50),
+        Column(_("Code"), "code", 9, required=True),
+        Column(_("Goal"), "goal", 7, required=True),
+        Column(pgettext_lazy("regional target", "Target"), "target", 9),
+        Column(_("Title"), "title", 60, required=True),
+        Column(_("Lead agency"), "lead_agency", 30),
+        Column(_("Start"), "start_date", 12, required=True),
+        Column(_("Due"), "due_date", 12, required=True),
+        Column(_("Baseline status"), "baseline_status", 22),
+        Column(_("Status"), "status", 22),
+        Column(_("Status note"), "status_note", 50),
     ],
     MILESTONES: [
-        Column("Action code", "action_code", 12, required=True),
-        Column("Title", "title", 60, required=True),
-        Column("Due", "due_date", 12, required=True),
-        Column("Done on", "completed_on", 12),
+        Column(_("Action code"), "action_code", 12, required=True),
+        Column(_("Title"), "title", 60, required=True),
+        Column(_("Due"), "due_date", 12, required=True),
+        Column(_("Done on"), "completed_on", 12),
     ],
     KPIS: [
-        Column("Indicator code", "indicator", 15, required=True),
-        Column("Baseline", "baseline_value", 12, required=True),
-        Column("Baseline year", "baseline_year", 14, required=True),
-        Column("Target", "target_value", 12, required=True),
-        Column("Target year", "target_year", 12, required=True),
+        Column(_("Indicator code"), "indicator", 15, required=True),
+        Column(_("Baseline"), "baseline_value", 12, required=True),
+        Column(_("Baseline year"), "baseline_year", 14, required=True),
+        Column(pgettext_lazy("KPI target value", "Target"), "target_value", 12, required=True),
+        Column(_("Target year"), "target_year", 12, required=True),
     ],
     KPI_VALUES: [
-        Column("Indicator code", "indicator", 15, required=True),
-        Column("Year", "year", 8, required=True),
-        Column("Value", "value", 12, required=True),
-        Column("Note", "note", 60),
+        Column(_("Indicator code"), "indicator", 15, required=True),
+        Column(_("Year"), "year", 8, required=True),
+        Column(_("Value"), "value", 12, required=True),
+        Column(_("Note"), "note", 60),
     ],
 }
 TABLE_SHEETS = [ACTIONS, MILESTONES, KPIS, KPI_VALUES]
@@ -72,27 +78,47 @@ TABLE_SHEETS = [ACTIONS, MILESTONES, KPIS, KPI_VALUES]
 
 @dataclass(frozen=True)
 class PlanField:
-    label: str
+    label: StrOrPromise
     field: str
     kind: str  # "text", "stage", "date", "year", "url"
 
 
 # The Plan sheet: one field a row, label in column A, value in column B.
 PLAN_FIELDS: list[PlanField] = [
-    PlanField("Title", "title", "text"),
-    PlanField("Stage", "stage", "stage"),
-    PlanField("Executive seminar held on", "seminar_held_on", "date"),
-    PlanField("Drafting started on", "drafting_started_on", "date"),
-    PlanField("Draft completed on", "draft_completed_on", "date"),
-    PlanField("Formally approved on", "approved_on", "date"),
-    PlanField("Baseline assessment on", "baseline_assessed_on", "date"),
-    PlanField("Plan period start year", "start_year", "year"),
-    PlanField("Plan period end year", "end_year", "year"),
-    PlanField("Plan document link", "document_url", "url"),
+    PlanField(_("Title"), "title", "text"),
+    PlanField(_("Stage"), "stage", "stage"),
+    PlanField(_("Executive seminar held on"), "seminar_held_on", "date"),
+    PlanField(_("Drafting started on"), "drafting_started_on", "date"),
+    PlanField(_("Draft completed on"), "draft_completed_on", "date"),
+    PlanField(_("Formally approved on"), "approved_on", "date"),
+    PlanField(_("Baseline assessment on"), "baseline_assessed_on", "date"),
+    PlanField(_("Plan period start year"), "start_year", "year"),
+    PlanField(_("Plan period end year"), "end_year", "year"),
+    PlanField(_("Plan document link"), "document_url", "url"),
 ]
-PLAN_HEADERS = ("Field", "Value")
+PLAN_HEADERS = (_("Field"), _("Value"))
 
 DATE_FORMAT = "yyyy-mm-dd"
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def spellings(text: StrOrPromise) -> dict[str, str]:
+    """A translatable text as each of the site's languages writes it (language code -> text).
+
+    The reader accepts a header, a label or a status in any of them, whatever language is active: a
+    workbook exported in Spanish imports unchanged for a French reader. Each is computed under an
+    explicit ``translation.override``, never from whichever language was active when a module was
+    imported.
+    """
+    out: dict[str, str] = {}
+    for code in language_codes():
+        with translation.override(code):
+            out[code] = str(text)
+    return out
+
 
 # Text written into the Instructions sheet, one paragraph a row.
 INSTRUCTIONS_TEXT = [
