@@ -338,7 +338,7 @@ def test_a_failed_send_is_retried_on_the_next_run_and_sent_once(people: tuple[Us
 def test_the_overview_table_has_a_row_per_country_expected_to_report(
     people: tuple[User, User],
 ) -> None:
-    impacs, focal = people
+    impacs, _focal = people
     make_cycle(impacs)
     for iso3 in ("JAM", "BRB"):
         make_action(make_plan(iso3))

@@ -28,23 +28,23 @@ SHEETS = ["Instructions", "Plan", "Actions", "Milestones", "KPIs", "KPI values"]
 HEADERS = {
     "es": {
         "Actions": ["Código", "Objetivo", "Meta", "Título", "Organismo responsable", "Inicio"],
-        "Milestones": ["Título", "Fecha límite", "Realizado el"],
+        "Milestones": ["Título", "Fecha límite", "Cumplido el"],
         "KPIs": ["Línea de base", "Meta"],
         "KPI values": ["Año", "Valor", "Nota"],
         "Plan": ["Título", "Etapa"],
     },
     "fr": {
         "Actions": ["Objectif", "Cible", "Titre", "Organisme chef de file", "Début", "Échéance"],
-        "Milestones": ["Titre", "Échéance", "Réalisé le"],
-        "KPIs": ["Situation de référence", "Cible"],
+        "Milestones": ["Titre", "Échéance", "Atteint le"],
+        "KPIs": ["Référence", "Cible"],
         "KPI values": ["Année", "Valeur"],
         "Plan": ["Titre", "Étape"],
     },
     "nl": {
         "Actions": ["Doel", "Subdoel", "Titel", "Leidende instantie", "Einddatum"],
-        "Milestones": ["Titel", "Einddatum", "Gedaan op"],
+        "Milestones": ["Titel", "Einddatum", "Afgerond op"],
         "KPIs": ["Nulmeting", "Streefwaarde"],
-        "KPI values": ["Jaar", "Waarde", "Opmerking"],
+        "KPI values": ["Jaar", "Waarde", "Toelichting"],
         "Plan": ["Titel", "Fase"],
     },
 }
