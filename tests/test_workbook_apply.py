@@ -209,3 +209,58 @@ def test_queries_do_not_grow_with_the_rows(demo: dict[str, int], impacs: Any) ->
     # take a second INSERT; nothing is written row by row.
     assert write_10 <= write_60 <= write_10 + 2
     assert IndicatorTarget.objects.exists()
+
+
+def test_a_new_actions_status_note_becomes_its_first_status_update(
+    demo: dict[str, int], impacs_client: Client
+) -> None:
+    """The note of a new action was silently dropped (found by tests/test_properties_workbooks.py)."""
+
+    def add(book: Any) -> None:
+        book["Actions"].append(
+            [
+                "4.21",
+                4,
+                None,
+                "Mark every state-held firearm",
+                "Police",
+                dt.date(2026, 1, 5),
+                dt.date(2027, 1, 5),
+                "Not started",
+                "Limited progress",
+                "Marking machines bought.",
+            ]
+        )
+
+    response = preview(impacs_client, edited(exported(), add))
+    assert "Marking machines bought." in response.content.decode()
+    assert impacs_client.post(URL, {"token": token(response)}).status_code == 302
+    action = Action.objects.get(plan__country__iso3="JAM", code="4.21")
+    assert action.status == Status.LIMITED
+    update = action.updates.get()
+    assert update.note == "Marking machines bought."
+    assert update.author is not None and update.author.username == "staff"
+    sheet = load_workbook(io.BytesIO(exported()))["Actions"]
+    assert sheet.cell(row=find_row(sheet, 1, "4.21"), column=10).value == "Marking machines bought."
+
+
+def test_a_database_refusal_on_apply_is_a_message_and_writes_nothing(
+    demo: dict[str, int], impacs_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    from plans import services
+
+    response = preview(impacs_client, edited(exported(), edit_jam))
+    before = snapshot()
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("CHECK constraint failed")
+
+    monkeypatch.setattr(services, "bulk_create", refuse)
+    applied = impacs_client.post(URL, {"token": token(response)})
+    assert applied.status_code == 400
+    assert (
+        "Nothing was written: the database refused a value of the file" in applied.content.decode()
+    )
+    assert snapshot() == before

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from typing import Any
 
 import pytest
 from django.test import Client
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from plans.workbooks import diff, schema
 from plans.workbooks.read import WorkbookRefused
@@ -269,3 +270,68 @@ def test_a_workbook_that_is_not_a_plan_is_refused_by_the_reader(demo: dict[str, 
     ]
     with pytest.raises(WorkbookRefused):
         diff.preview(country("JAM"), b"not a workbook")
+
+
+# --- Found by the property-based tests (tests/test_properties_workbooks.py) -------------------------
+
+
+def test_a_code_of_only_invisible_characters_is_empty(
+    demo: dict[str, int], impacs_client: Client
+) -> None:
+    # A zero-width space became an invisible new action's code.
+    page = refused(
+        impacs_client, edited(exported(), lambda b: b["Actions"].__setitem__("A2", "\u200b"))
+    )
+    assert "Actions!A2: “Code” is empty." in page
+
+
+def test_invisible_characters_around_a_code_are_ignored(demo: dict[str, int]) -> None:
+    def pad(book: Any) -> None:
+        book["Actions"]["A2"] = "\ufeff" + book["Actions"]["A2"].value + "\u200b"
+
+    changes = diff.preview(country("JAM"), edited(exported(), pad))
+    assert changes.problems == [] and changes.changes == []
+
+
+def test_an_invisible_character_inside_a_code_is_located(
+    demo: dict[str, int], impacs_client: Client
+) -> None:
+    page = refused(
+        impacs_client, edited(exported(), lambda b: b["Actions"].__setitem__("A2", "1\u200b.1"))
+    )
+    assert "Actions!A2: “1\u200b.1” holds an invisible character" in page
+
+
+def test_the_models_rules_are_checked_in_the_preview_at_their_cells(
+    demo: dict[str, int], impacs_client: Client
+) -> None:
+    """A new milestone done on 0001-01-01 went in unchecked (new rows are written in bulk); a changed
+    one was refused on Apply with no cell named."""
+
+    def change(book: Any) -> None:
+        milestones = book["Milestones"]
+        milestones["C2"] = dt.date(1, 1, 1)
+        code = book["Actions"]["A2"].value
+        milestones.append([code, "Counted again", dt.date(2026, 1, 5), dt.date(1999, 12, 31)])
+
+    page = refused(impacs_client, edited(exported(), change))
+    last = edited(exported(), change)
+    assert "Milestones!C2: The date must be between 2000-01-01" in page
+    rows = load_workbook(io.BytesIO(last))["Milestones"].max_row
+    assert f"Milestones!D{rows}: The date must be between 2000-01-01" in page
+
+
+def test_a_count_takes_whole_numbers(demo: dict[str, int], impacs_client: Client) -> None:
+    from roadmap.models import Indicator
+
+    counted = set(
+        Indicator.objects.filter(unit=Indicator.Unit.COUNT).values_list("code", flat=True)
+    )
+
+    def change(book: Any) -> None:
+        values = book["KPI values"]
+        row = next(n for n in range(2, values.max_row + 1) if values.cell(n, 1).value in counted)
+        values.cell(row, 3).value = 2.5
+
+    page = refused(impacs_client, edited(exported(), change))
+    assert "is a count: 2.5 is not a whole number." in page

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +60,13 @@ def apply_changes(
         raise ApplyFailed(_describe(error)) from error
     except services.Conflict as error:
         raise ApplyFailed(str(error)) from error
+    except (
+        DatabaseError
+    ) as error:  # a rule the preview did not know of: refused, not a server error
+        raise ApplyFailed(
+            _("the database refused a value of the file (%(kind)s).")
+            % {"kind": type(error).__name__}
+        ) from error
 
 
 def _describe(error: ValidationError) -> str:
@@ -108,13 +115,26 @@ def _write(changes: diff.ChangeSet, s: Any, *, by: User | None, via: str) -> Cou
         return done
 
     new_actions = []
+    first_notes: dict[str, str] = {}  # a new action's Status note: its first status update
     for action_create in _of(changes, diff.ActionCreate):
         values = _new(action_create)
+        if note := values.pop("status_note", None):
+            first_notes[action_create.key] = note
         _resolve(values, goals, targets)
         new_actions.append(Action(plan=plan, code=action_create.key, **values))
     if new_actions:
         s.bulk_create(Action, new_actions, by=by, via=via)
         done["actions"] += len(new_actions)
+    for action in Action.objects.filter(plan=plan, code__in=first_notes):
+        s.record_status_update(
+            action=action,
+            to_status=action.status,
+            reported_on=timezone.localdate(),
+            note=first_notes[action.code],
+            by=by,
+            via=via,
+        )
+        done["status updates"] += 1
 
     updates = _of(changes, diff.ActionUpdate)
     statuses = _of(changes, diff.StatusChange)

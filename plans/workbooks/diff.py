@@ -9,12 +9,15 @@ plan that the file lacks are kept and listed; nothing is ever deleted.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +34,7 @@ from plans.models import (
 )
 from plans.workbooks import schema
 from plans.workbooks.read import Problem, Reference, Row, Workbook, read_workbook
-from roadmap.models import Country
+from roadmap.models import Country, Goal, Target
 
 Fields = dict[str, tuple[Any, Any]]  # field -> (old, new); old is None for a new row
 
@@ -203,6 +206,7 @@ def compare(
     _actions(out, plan, book, today)
     _milestones(out, plan, book)
     _kpis(out, plan, book)
+    _check_rules(out, plan, book)
     return out
 
 
@@ -307,6 +311,8 @@ def _actions(out: ChangeSet, plan: ActionPlan | None, book: Workbook, today: dt.
         if current is None:
             values = {name: row[name] for name in ACTION_FIELDS if row[name] is not None}
             values["status"] = row["status"] or Status.NOT_STARTED
+            if row["status_note"]:  # the new action's first status update
+                values["status_note"] = row["status_note"]
             out.changes.append(
                 ActionCreate(
                     schema.ACTIONS, row.number, code, {k: (None, v) for k, v in values.items()}
@@ -483,3 +489,97 @@ def _kpis(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
         )
     for key in sorted(set(values) - seen_values):
         out.kept[schema.KPI_VALUES].append(f"{key[0]} {key[1]}")
+
+
+# --- The models' own rules --------------------------------------------------------------------------
+
+# Foreign keys the changes name by code; the reader has checked those codes.
+RELATIONS = [
+    "country",
+    "plan",
+    "goal",
+    "target",
+    "action",
+    "indicator",
+    "indicator_target",
+    "author",
+]
+
+
+def _check_rules(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
+    """Every changed row against its model's own rules (lengths, dates in range, whole counts),
+    located at the file's cells. Apply writes new rows in bulk, without a per-row check, and a refusal
+    there could only say that nothing was written, not where."""
+    rows = {(r.sheet, r.number): r for sheet in book.rows.values() for r in sheet}
+    ids: dict[type[models.Model], list[int]] = defaultdict(list)
+    for change in out.changes:
+        if isinstance(change, ActionUpdate | StatusChange):
+            ids[Action].append(change.action_id)
+        elif isinstance(change, MilestoneUpdate | MilestoneDone):
+            ids[Milestone].append(change.milestone_id)
+        elif isinstance(change, KpiUpdate):
+            ids[IndicatorTarget].append(change.kpi_id)
+    on_file = {model: model._default_manager.in_bulk(pks) for model, pks in ids.items()}
+    goals = {g.number: g for g in Goal.objects.all()}
+    targets = {t.code: t for t in Target.objects.all()}
+    for change in out.changes:
+        instance, names = _instance(change, plan, on_file, goals, targets)
+        try:
+            instance.clean_fields(exclude=RELATIONS)
+            instance.clean()
+        except ValidationError as error:
+            row = rows.get((change.sheet, change.row))
+            for name, messages in error.message_dict.items():
+                name = names.get(name, name)
+                cell = row.at(name) if row else book.plan_cells.get(name, "")
+                out.problems.append(Problem(change.sheet, cell, " ".join(messages)))
+
+
+def _instance(
+    change: Change,
+    plan: ActionPlan | None,
+    on_file: dict[type[models.Model], dict[Any, Any]],
+    goals: dict[int, Goal],
+    targets: dict[str, Target],
+) -> tuple[Any, dict[str, str]]:
+    """The row as the change would leave it (unsaved), and the file's names of its fields."""
+    new = {name: value for name, (_old, value) in change.fields.items()}
+    instance: Any
+    names: dict[str, str] = {}
+    if isinstance(change, PlanCreate):
+        instance = ActionPlan(country_id=0)
+    elif isinstance(change, PlanUpdate):
+        instance = copy.copy(plan)
+    elif isinstance(change, ActionCreate):
+        instance = Action(code=change.key)
+        new.pop("status_note", None)
+    elif isinstance(change, ActionUpdate):
+        instance = copy.copy(on_file[Action][change.action_id])
+    elif isinstance(change, StatusChange):
+        instance = StatusUpdate(
+            action_id=change.action_id,
+            from_status=change.from_status,
+            reported_on=change.reported_on or timezone.localdate(),
+        )
+        new = {"to_status": change.to_status, "note": change.note}
+        names = {"note": "status_note", "to_status": "status", "reported_on": "status"}
+    elif isinstance(change, MilestoneCreate):
+        instance = Milestone()
+    elif isinstance(change, MilestoneUpdate | MilestoneDone):
+        instance = copy.copy(on_file[Milestone][change.milestone_id])
+    elif isinstance(change, KpiCreate):
+        instance = IndicatorTarget()
+    elif isinstance(change, KpiUpdate):
+        instance = copy.copy(on_file[IndicatorTarget][change.kpi_id])
+    else:
+        assert isinstance(change, KpiValue)
+        instance = IndicatorValue(year=change.year, value=change.value, note=change.note)
+        new = {}
+    if "goal" in new:
+        instance.goal = goals[new.pop("goal")]
+    if "target" in new:
+        code = new.pop("target")
+        instance.target = targets[code] if code else None
+    for name, value in new.items():
+        setattr(instance, name, value)
+    return instance, names

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import io
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from plans.choices import Stage, Status
 from plans.workbooks import schema
+from roadmap.validators import has_visible_text
 
 PDF = b"%PDF"
 ZIP = b"PK\x03\x04"
@@ -292,7 +294,9 @@ def _cells(sheet: Any, name: str) -> Any:
     count = 0
     for row in sheet.iter_rows(max_col=schema.MAX_COLUMNS):
         cells = [c for c in row if getattr(c, "value", None) is not None]
-        if not cells or all(isinstance(c.value, str) and not c.value.strip() for c in cells):
+        if not cells or all(
+            isinstance(c.value, str) and not has_visible_text(c.value) for c in cells
+        ):
             continue
         count += 1
         if count > schema.MAX_ROWS + 1:  # the header and 10,000 records
@@ -308,7 +312,22 @@ def _text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
-    return str(value).strip()
+    return _trim(str(value))
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in {"Cf", "Cc"}
+
+
+def _trim(text: str) -> str:
+    """Without spaces or invisible characters (zero-width spaces, a byte-order mark) at either end:
+    they are not part of a code or a title, and "1.1" with a zero-width space is "1.1"."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
 
 
 def _bad_cell(out: Workbook, name: str, cell: Any) -> bool:
@@ -420,7 +439,7 @@ def _read_table(
             record.cells[column.field] = coordinate
             cell = cells[index] if index < len(cells) else None
             raw = getattr(cell, "value", None)
-            if isinstance(raw, str) and not raw.strip():
+            if isinstance(raw, str) and not has_visible_text(raw):
                 raw = None
             if raw is None:
                 if column.required:
@@ -608,7 +627,16 @@ def _choice(
 def to_code(value: Any, known: set[str], what: str) -> str:
     """A dotted code; a number (1.1 from a typed 1.10) only when exactly one known code fits."""
     if not isinstance(value, float) or value.is_integer():
-        return _text(value)
+        code = _text(value)
+        if any(unicodedata.category(char) == "Cf" for char in code):
+            raise ValueError(
+                _(
+                    "“%(code)s” holds an invisible character (such as a zero-width space); type the "
+                    "code again."
+                )
+                % {"code": code}
+            )
+        return code
     shown = repr(value)
     candidates = {shown + "0" * extra for extra in range(3)} & known
     if len(candidates) == 1:
@@ -792,6 +820,8 @@ def _check_unit(out: Workbook, row: Row, unit: str | None) -> None:
         message = _("%(code)s is a percentage: %(value)s is not between 0 and 100.")
     elif unit == "count" and value < 0:
         message = _("%(code)s is a count: %(value)s is negative.")
+    elif unit == "count" and value % 1:
+        message = _("%(code)s is a count: %(value)s is not a whole number.")
     if message:
         out.problem(
             schema.KPI_VALUES,
