@@ -45,7 +45,7 @@ class Change:
     key: str
     fields: Fields
     # field -> the cell it was read from ("D7"), to name it in a message about the change
-    cells: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    cells: dict[str, str] = field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     @property
     def is_new(self) -> bool:
