@@ -694,7 +694,11 @@ def open_cycle_for_reports() -> ReportingCycle | None:
 # --- Reporting: submitting ------------------------------------------------------------------------------------
 
 
-def _create_submission(*, by: AuthUser, country_id: int, draft: bool, **fields: Any) -> Submission:
+def _create_submission(
+    *, by: AuthUser, country_id: int, draft: bool, source: str = "", **fields: Any
+) -> Submission:
+    """``source`` says where a submission came from ("import of plan-jam.xlsx"): the comment of its
+    submit step, shown on the submission's page."""
     if not may_submit_for(by, country_id):
         raise PermissionDenied
     with transaction.atomic():
@@ -708,7 +712,7 @@ def _create_submission(*, by: AuthUser, country_id: int, draft: bool, **fields: 
         submission.full_clean()
         submission.save()
         if not draft:
-            _submission_step(submission, Event.SUBMIT, by)
+            _submission_step(submission, Event.SUBMIT, by, source)
     return submission
 
 
@@ -721,6 +725,7 @@ def submit_status_change(
     evidence_url: str = "",
     by: AuthUser,
     draft: bool = False,
+    source: str = "",
 ) -> Submission:
     if to_status == action.status:
         raise ValidationError(
@@ -730,6 +735,7 @@ def submit_status_change(
         by=by,
         country_id=action.plan.country_id,
         draft=draft,
+        source=source,
         kind=Kind.STATUS,
         action=action,
         base_version=action.version,
@@ -742,12 +748,19 @@ def submit_status_change(
 
 
 def submit_no_change(
-    *, action: Action, reported_on: dt.date, note: str = "", by: AuthUser, draft: bool = False
+    *,
+    action: Action,
+    reported_on: dt.date,
+    note: str = "",
+    by: AuthUser,
+    draft: bool = False,
+    source: str = "",
 ) -> Submission:
     return _create_submission(
         by=by,
         country_id=action.plan.country_id,
         draft=draft,
+        source=source,
         kind=Kind.NO_CHANGE,
         action=action,
         base_version=action.version,
@@ -766,6 +779,7 @@ def submit_milestone_done(
     evidence_url: str = "",
     by: AuthUser,
     draft: bool = False,
+    source: str = "",
 ) -> Submission:
     if milestone.completed_on is not None:
         raise ValidationError({"completed_on": _("This milestone is already done.")})
@@ -774,6 +788,7 @@ def submit_milestone_done(
         by=by,
         country_id=action.plan.country_id,
         draft=draft,
+        source=source,
         kind=Kind.MILESTONE,
         action=action,
         milestone=milestone,
@@ -793,12 +808,14 @@ def submit_kpi_value(
     action: Action | None = None,
     by: AuthUser,
     draft: bool = False,
+    source: str = "",
 ) -> Submission:
     standing = kpi.values.in_force().filter(year=year).values_list("pk", flat=True).first()
     return _create_submission(
         by=by,
         country_id=kpi.plan.country_id,
         draft=draft,
+        source=source,
         kind=Kind.KPI,
         kpi=kpi,
         action=action,

@@ -67,9 +67,9 @@ FOCAL_ON_SITE = {
     "milestones/<int:pk>/done/": FORBIDDEN,
     "milestones/<int:pk>/reopen/": FORBIDDEN,
     "actions/<int:pk>/kpis/<int:kpi_pk>/values/": FORBIDDEN,
-    # The plan workbook: a reader's download; the import is IMPACS staff's.
+    # The plan workbook: a reader's download; a focal point's import is sent for review.
     "countries/<str:iso3>/plan.xlsx": OK,
-    "countries/<str:iso3>/import/": FORBIDDEN,
+    "countries/<str:iso3>/import/": OK,
 }
 
 

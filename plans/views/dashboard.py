@@ -34,7 +34,7 @@ from plans.models import (
 )
 from plans.tables import ActionTable, PresortedRows
 from plans.views.access import viewer_required
-from plans.views.workbooks import IMPORT_PERMISSIONS
+from plans.views.workbooks import may_import
 from roadmap.models import Country, Goal, Indicator
 
 GOAL_TABLE_ROWS = 50  # a goal with more actions pages, so the page's cost stays bounded
@@ -198,7 +198,7 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
         lambda: _country_body(request, country),
         parts=[country.iso3, query_part(request)],
     )
-    can_import = all(request.user.has_perm(perm) for perm in IMPORT_PERMISSIONS)
+    can_import = may_import(request.user, country)
     context = {
         "country": country,
         "head": head,

@@ -4,6 +4,8 @@ The preview is tied to the file and to the data version: the uploaded bytes are 
 temporary directory under a random token, with their SHA-256 and the data version in the user's session.
 Apply reads them back, checks both, compares again and writes through plans/workbooks/apply.py; if any
 plan or reference data changed since the preview, Apply is refused and a fresh preview shown instead.
+A national focal point imports their own countries' plans the same way, but Apply sends the changes
+they may report as submissions for review (plans/workbooks/submit.py) and writes nothing to the plan.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from plans import visibility
+from plans import services, visibility
 from plans.models import DataVersion
 from plans.views.access import viewer_required
-from plans.workbooks import apply, diff, export, schema
+from plans.workbooks import apply, diff, export, schema, submit
 from plans.workbooks.read import WorkbookRefused
 from roadmap.models import Country
 
@@ -104,11 +106,23 @@ def plan_workbook(request: HttpRequest, iso3: str) -> HttpResponse:
     return response
 
 
-def _importer(request: HttpRequest) -> User:
+def may_import(user: Any, country: Country) -> bool:
+    """IMPACS staff import any country's plan; a focal point their own countries', for review."""
+    return all(user.has_perm(p) for p in IMPORT_PERMISSIONS) or services.may_submit_for(
+        user, country.pk
+    )
+
+
+def _importer(request: HttpRequest, country: Country) -> tuple[User, bool]:
+    """The importing user, and whether their import is sent for review instead of applied."""
     user = request.user
-    if not isinstance(user, User) or not all(user.has_perm(p) for p in IMPORT_PERMISSIONS):
+    if not isinstance(user, User):
         raise PermissionDenied
-    return user
+    if all(user.has_perm(p) for p in IMPORT_PERMISSIONS):
+        return user, False
+    if services.may_submit_for(user, country.pk):
+        return user, True
+    raise PermissionDenied
 
 
 def safe_name(name: str) -> str:
@@ -122,27 +136,38 @@ def safe_name(name: str) -> str:
 def import_plan(request: HttpRequest, iso3: str) -> HttpResponse:
     country = get_object_or_404(Country, iso3=iso3.upper())
     visibility.check_country(request.user, country.pk)
-    user = _importer(request)
+    user, for_review = _importer(request, country)
     if request.method == "POST" and "token" in request.POST:
+        if for_review:
+            return _submit(request, country, user, request.POST["token"])
         return _apply(request, country, user, request.POST["token"])
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
-        return render(request, "plans/workbook_import.html", {"country": country, "form": form})
+        return render(
+            request,
+            "plans/workbook_import.html",
+            {"country": country, "form": form, "for_review": for_review},
+        )
     if not form.is_valid():
-        return _upload_page(request, country, form)
+        return _upload_page(request, country, form, for_review=for_review)
     upload = form.cleaned_data["workbook"]
     data = upload.read(schema.MAX_FILE_BYTES + 1)
     name = safe_name(upload.name)
-    return _preview(request, country, form, data, name)
+    return _preview(request, country, form, data, name, for_review=for_review)
 
 
 def _upload_page(
-    request: HttpRequest, country: Country, form: UploadForm, changes: Any = None
+    request: HttpRequest,
+    country: Country,
+    form: UploadForm,
+    changes: Any = None,
+    *,
+    for_review: bool = False,
 ) -> HttpResponse:
     return render(
         request,
         "plans/workbook_import.html",
-        {"country": country, "form": form, "changes": changes},
+        {"country": country, "form": form, "changes": changes, "for_review": for_review},
         status=400,
     )
 
@@ -154,13 +179,17 @@ def _preview(
     data: bytes,
     name: str,
     status: int = 200,
+    *,
+    for_review: bool = False,
 ) -> HttpResponse:
     version = DataVersion.current()
     try:
         changes = diff.preview(country, data)
     except WorkbookRefused as refused:
         form.add_error("workbook", str(refused))
-        return _upload_page(request, country, form)
+        return _upload_page(request, country, form, for_review=for_review)
+    if for_review and not changes.problems:
+        submit.refuse_what_staff_do(changes)
     if changes.problems:
         form.add_error(
             "workbook",
@@ -169,7 +198,7 @@ def _preview(
             )
             % {"count": len(changes.problems)},
         )
-        return _upload_page(request, country, form, changes)
+        return _upload_page(request, country, form, changes, for_review=for_review)
     token = ""
     if not changes.is_empty:
         token = keep(request, country.iso3, data, name, version)
@@ -182,6 +211,7 @@ def _preview(
             "token": token,
             "filename": name,
             "form": UploadForm(),
+            "for_review": for_review,
         },
         status=status,
     )
@@ -272,3 +302,49 @@ def _apply(request: HttpRequest, country: Country, user: User, token: str) -> Ht
         _("%(file)s imported: %(summary)s.") % {"file": name, "summary": summary},
     )
     return redirect(country)
+
+
+def _submit(request: HttpRequest, country: Country, user: User, token: str) -> HttpResponse:
+    """A focal point's Apply: the preview's changes sent as submissions for review, all or none."""
+    found = kept_file(request, country.iso3, token)
+    if found is None:
+        messages.error(request, _("This preview has expired; upload the workbook again."))
+        return redirect("plan_import", iso3=country.iso3.lower())
+    data, entry = found
+    name = entry["name"]
+
+    def fresh(message: str, status: int) -> HttpResponse:
+        forget(request, token)
+        messages.warning(request, message)
+        return _preview(request, country, UploadForm(), data, name, status, for_review=True)
+
+    stale = _(
+        "The plan data changed after your preview, so nothing was sent. Here is a fresh preview "
+        "of the same file: check it, then submit it again."
+    )
+    if DataVersion.current() != entry["version"]:
+        return fresh(stale, 409)
+    changes = diff.preview(country, data)
+    submit.refuse_what_staff_do(changes)
+    try:
+        done = submit.submit_changes(
+            changes, by=user, source=f"import of {name}", expected_version=entry["version"]
+        )
+    except apply.Stale:
+        return fresh(stale, 409)
+    except apply.ApplyFailed as failed:
+        messages.error(request, _("Nothing was sent: %(reason)s") % {"reason": failed})
+        return _preview(request, country, UploadForm(), data, name, 400, for_review=True)
+    forget(request, token)
+    count = sum(done.values())
+    messages.success(
+        request,
+        ngettext(
+            "%(file)s: %(count)s change sent for review. The plan shows it once IMPACS approves it.",
+            "%(file)s: %(count)s changes sent for review. The plan shows them once IMPACS approves "
+            "them.",
+            count,
+        )
+        % {"file": name, "count": count},
+    )
+    return redirect("reporting:mine")

@@ -47,6 +47,8 @@ class Change:
     row: int
     key: str
     fields: Fields
+    # field -> the cell it was read from ("D7"), to name it in a message about the change
+    cells: dict[str, str] = field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     @property
     def is_new(self) -> bool:
@@ -243,7 +245,11 @@ def _plan(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
                 )
         fields = {name: (None, book.plan[name]) for name in names if name in book.plan}
         fields.setdefault("stage", (None, Stage.NOT_STARTED))
-        out.changes.append(PlanCreate(schema.PLAN, 0, str(book.plan.get("title", "")), fields))
+        out.changes.append(
+            PlanCreate(
+                schema.PLAN, 0, str(book.plan.get("title", "")), fields, cells=book.plan_cells
+            )
+        )
         return
     current = {name: getattr(plan, name) for name in names}
     changed = _fields(current, book.plan, names)
@@ -259,7 +265,9 @@ def _plan(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
             )
         )
     if changed:
-        out.changes.append(PlanUpdate(schema.PLAN, 0, plan.title, changed, plan_id=plan.pk))
+        out.changes.append(
+            PlanUpdate(schema.PLAN, 0, plan.title, changed, cells=book.plan_cells, plan_id=plan.pk)
+        )
     else:
         out.unchanged[schema.PLAN] += 1
 
@@ -315,7 +323,11 @@ def _actions(out: ChangeSet, plan: ActionPlan | None, book: Workbook, today: dt.
                 values["status_note"] = row["status_note"]
             out.changes.append(
                 ActionCreate(
-                    schema.ACTIONS, row.number, code, {k: (None, v) for k, v in values.items()}
+                    schema.ACTIONS,
+                    row.number,
+                    code,
+                    {k: (None, v) for k, v in values.items()},
+                    cells=row.cells,
                 )
             )
             continue
@@ -323,7 +335,14 @@ def _actions(out: ChangeSet, plan: ActionPlan | None, book: Workbook, today: dt.
         status_change = _status_change(out, row, current, today)
         if changed:
             out.changes.append(
-                ActionUpdate(schema.ACTIONS, row.number, code, changed, action_id=current["pk"])
+                ActionUpdate(
+                    schema.ACTIONS,
+                    row.number,
+                    code,
+                    changed,
+                    cells=row.cells,
+                    action_id=current["pk"],
+                )
             )
         if status_change:
             out.changes.append(status_change)
@@ -365,6 +384,7 @@ def _status_change(
         row.number,
         row["code"],
         {"status": (current["status"], to_status), "status_note": (latest or None, note)},
+        cells=row.cells,
         action_id=current["pk"],
         version=current["version"],
         from_status=current["status"],
@@ -395,7 +415,12 @@ def _milestones(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None
             }
             out.changes.append(
                 MilestoneCreate(
-                    schema.MILESTONES, row.number, label, fields, action_code=row["action_code"]
+                    schema.MILESTONES,
+                    row.number,
+                    label,
+                    fields,
+                    cells=row.cells,
+                    action_code=row["action_code"],
                 )
             )
             continue
@@ -405,7 +430,12 @@ def _milestones(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None
         if changed:
             out.changes.append(
                 MilestoneUpdate(
-                    schema.MILESTONES, row.number, label, changed, milestone_id=current["pk"]
+                    schema.MILESTONES,
+                    row.number,
+                    label,
+                    changed,
+                    cells=row.cells,
+                    milestone_id=current["pk"],
                 )
             )
             any_change = True
@@ -416,6 +446,7 @@ def _milestones(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None
                     row.number,
                     label,
                     {"completed_on": (current["completed_on"], done)},
+                    cells=row.cells,
                     milestone_id=current["pk"],
                     completed_on=done,
                     was=current["completed_on"],
@@ -452,12 +483,16 @@ def _kpis(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
         current = kpis.get(code)
         if current is None:
             fields = {name: (None, row[name]) for name in KPI_FIELDS}
-            out.changes.append(KpiCreate(schema.KPIS, row.number, code, fields, indicator=code))
+            out.changes.append(
+                KpiCreate(schema.KPIS, row.number, code, fields, cells=row.cells, indicator=code)
+            )
             continue
         changed = _fields(current, row.values, KPI_FIELDS)
         if changed:
             out.changes.append(
-                KpiUpdate(schema.KPIS, row.number, code, changed, kpi_id=current["pk"])
+                KpiUpdate(
+                    schema.KPIS, row.number, code, changed, cells=row.cells, kpi_id=current["pk"]
+                )
             )
         else:
             out.unchanged[schema.KPIS] += 1
@@ -479,6 +514,7 @@ def _kpis(out: ChangeSet, plan: ActionPlan | None, book: Workbook) -> None:
                 row.number,
                 f"{code} {year}",
                 {"value": (old, row["value"])},
+                cells=row.cells,
                 indicator=code,
                 kpi_id=kpis[code]["pk"] if code in kpis else None,
                 year=year,
