@@ -634,7 +634,7 @@ def review_one(c: Context) -> None:
     if f'action="/reporting/submissions/{pk}/approve/"' not in page:
         return  # decided by another reviewer meanwhile: the page says so, no form
     if c.rng.random() < 0.85:
-        c.write(
+        status, _ = c.write(
             "approve (POST)",
             f"/reporting/submissions/{pk}/approve/",
             {},
@@ -642,6 +642,15 @@ def review_one(c: Context) -> None:
             int(pk),
             then="submission page",
         )
+        if status == 409:  # the action changed since: as the page advises, return it
+            c.write(
+                "return (POST)",
+                f"/reporting/submissions/{pk}/return/",
+                {"comment": "The action changed after your report: please report again."},
+                "return",
+                int(pk),
+                then="review queue",
+            )
     else:
         c.write(
             "return (POST)",
