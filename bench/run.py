@@ -48,6 +48,8 @@ MIN_SHARE_OF_DASHBOARD = {1: 0.5, 100: 0.25}
 MAX_COLD_OVER_CACHED = 20.0
 COLD_PAGES = ["/", "/countries/jam/"]
 MAX_REPEAT_VISIT_BYTES = 50_000
+# The first visit of the dashboard (HTML and every static asset, compressed): issue 14, point 6.
+MAX_FIRST_VISIT_BYTES = 500_000
 SOAK_MARKER, SOAK_END = "<!-- soak -->", "<!-- /soak -->"  # scripts/soak.py's section, kept
 
 
@@ -424,6 +426,8 @@ def render(
     ]
     if weight["repeat_visit_bytes"] >= MAX_REPEAT_VISIT_BYTES:
         failures.append(f"repeat visit {weight['repeat_visit_bytes']} bytes")
+    if weight["first_visit_bytes"] >= MAX_FIRST_VISIT_BYTES:
+        failures.append(f"first visit {weight['first_visit_bytes']} bytes")
     slowdown = pages[100]["/"]["median_ms"] / pages[1]["/"]["median_ms"]
     lines += [
         "",
@@ -437,8 +441,9 @@ def render(
             f"{share:g} of the dashboard at {s}x" for s, share in MIN_SHARE_OF_DASHBOARD.items()
         )
         + f"; cold dashboard and country page within {MAX_COLD_OVER_CACHED:g}x their cached time at 1x; "
-        f"no errors under load; repeat visit under {MAX_REPEAT_VISIT_BYTES // 1000} KB "
-        f"({weight['repeat_visit_bytes'] / 1000:.1f} KB): "
+        f"no errors under load; first visit under {MAX_FIRST_VISIT_BYTES // 1000} KB "
+        f"({weight['first_visit_bytes'] / 1000:.1f} KB); repeat visit under "
+        f"{MAX_REPEAT_VISIT_BYTES // 1000} KB ({weight['repeat_visit_bytes'] / 1000:.1f} KB): "
         + ("every one met." if not failures else f"{len(failures)} missed (above)."),
         "",
     ]

@@ -3,7 +3,8 @@
 Access is checked here, on the server: review needs ``reporting.review_submission``; submitting needs
 ``reporting.submit_report`` and the country's assignment; another state's objects are 404 to a focal
 point (plans/visibility.py). Writes are POST only, go through the write module (plans/services.py), and redirect with
-a message.
+a message; a refused report answers 400 with the action page, the message and what was typed (as the
+action page's own update forms do, plans/views/updates.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from plans import services, visibility
 from plans.choices import Status
 from plans.models import Action, IndicatorTarget, Milestone
 from plans.views.access import viewer_required
-from plans.views.lists import SafeTableExport
+from plans.views.lists import SafeTableExport, action_queryset
+from plans.views.lists import action_context as page_context
 from reporting import compliance
 from reporting.charts import reporting_rates
 from reporting.forms import (
@@ -47,6 +49,7 @@ review_required = permission_required(services.REVIEW_PERMISSION, raise_exceptio
 submit_required = permission_required(services.SUBMIT_PERMISSION, raise_exception=True)
 QUEUE_LIMIT = 200  # rows on the review queue's page; the count says how many more wait
 HISTORY_ROWS = 5
+INVALID = 400
 
 
 def _me(request: HttpRequest) -> User:
@@ -139,19 +142,44 @@ def _refused(
     )
 
 
+def _refusal_page(
+    request: HttpRequest,
+    action: Action,
+    status_form: Any = None,
+    milestone: tuple[int, Any] | None = None,
+    kpi: tuple[int, Any] | None = None,
+) -> HttpResponse:
+    """The action page again with the refused report's message (set before) and its bound form, so
+    what was typed is kept: 400, like the page's own update forms."""
+    action = action_queryset().get(pk=action.pk)  # fresh: the refusal may be about a newer change
+    context = page_context(request, action)
+    if status_form is not None:
+        context["submit_status_form"] = status_form
+    if milestone is not None:
+        context["milestone_reports"] = [
+            (m, milestone[1] if m.pk == milestone[0] else form)
+            for m, form in context.get("milestone_reports", [])
+        ]
+    if kpi is not None:
+        context["kpi_reports"] = [
+            (k, kpi[1] if k.pk == kpi[0] else form) for k, form in context.get("kpi_reports", [])
+        ]
+    return render(request, "plans/action_detail.html", context, status=INVALID)
+
+
 def submit_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = _own_action(request, pk)
     if request.method != "POST":
         return redirect(action)
-    form = StatusSubmissionForm(request.POST)
+    form = StatusSubmissionForm(request.POST, auto_id="report_status_%s")
     if not form.is_valid():
         _refused(request, _("Your status change"), form)
-        return redirect(action)
+        return _refusal_page(request, action, status_form=form)
     try:
         services.submit_status_change(action=action, by=_me(request), **form.cleaned_data)
     except ValidationError as exc:
         _refused(request, _("Your status change"), exc=exc)
-        return redirect(action)
+        return _refusal_page(request, action, status_form=form)
     messages.success(
         request,
         _("Status change to “%(status)s” sent for review. It counts once IMPACS approves it.")
@@ -183,15 +211,15 @@ def submit_milestone(request: HttpRequest, pk: int) -> HttpResponse:
     action = _own_action(request, milestone.action_id)
     if request.method != "POST":
         return redirect(action)
-    form = MilestoneSubmissionForm(request.POST)
+    form = MilestoneSubmissionForm(request.POST, auto_id=f"report_m{milestone.pk}_%s")
     if not form.is_valid():
         _refused(request, _("Your milestone report"), form)
-        return redirect(action)
+        return _refusal_page(request, action, milestone=(milestone.pk, form))
     try:
         services.submit_milestone_done(milestone=milestone, by=_me(request), **form.cleaned_data)
     except ValidationError as exc:
         _refused(request, _("Your milestone report"), exc=exc)
-        return redirect(action)
+        return _refusal_page(request, action, milestone=(milestone.pk, form))
     messages.success(
         request,
         _("Milestone “%(title)s” reported done; sent for review.") % {"title": milestone.title},
@@ -213,11 +241,11 @@ def submit_kpi(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         messages.error(
             request, _("No reporting cycle is open, so there is no year to report a value for.")
         )
-        return redirect(action)
-    form = KpiSubmissionForm(request.POST)
+        return _refusal_page(request, action)
+    form = KpiSubmissionForm(request.POST, auto_id=f"report_k{kpi.pk}_%s")
     if not form.is_valid():
         _refused(request, _("Your KPI value"), form)
-        return redirect(action)
+        return _refusal_page(request, action, kpi=(kpi.pk, form))
     services.submit_kpi_value(
         kpi=kpi,
         year=cycle.kpi_year,

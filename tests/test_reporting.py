@@ -384,3 +384,33 @@ def test_the_reporting_pages_cost_the_same_queries_with_ten_times_the_data(
     small = counts()
     grow(20)
     assert counts() == small
+
+
+def test_a_refused_report_answers_400_with_the_message_and_keeps_what_was_typed(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    site = make_site()
+    make_cycle(impacs)
+    client = Client()
+    client.force_login(focal)
+    # The action is already at this status: refused by the write module.
+    response = client.post(
+        f"/reporting/actions/{site.action.pk}/status/",
+        {"to_status": site.action.status, "reported_on": "2026-01-05", "note": "Typed with care."},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="message message-error"' in page
+    assert "Your status change was not sent" in page
+    assert "Typed with care." in page
+    # An invalid KPI value: refused by the form, the note kept on that KPI's form.
+    response = client.post(
+        f"/reporting/actions/{site.action.pk}/kpis/{site.kpi.pk}/",
+        {"value": "many", "note": "Counted twice."},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Your KPI value was not sent" in page
+    assert "Counted twice." in page
+    assert not Submission.objects.exists()
