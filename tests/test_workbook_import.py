@@ -335,3 +335,20 @@ def test_a_count_takes_whole_numbers(demo: dict[str, int], impacs_client: Client
 
     page = refused(impacs_client, edited(exported(), change))
     assert "is a count: 2.5 is not a whole number." in page
+
+
+def test_a_plan_field_the_workbook_does_not_know_is_named_as_ignored(demo: dict[str, int]) -> None:
+    def rename(book: Any) -> None:
+        plan = book["Plan"]
+        row = find_row(plan, 1, "Title")
+        plan.cell(row=row, column=1).value = "Plan title"  # typed over the label
+        plan.append(["Remarks", ""])  # an empty stray row says nothing
+
+    changes = diff.preview(country("JAM"), edited(exported(), rename))
+    assert changes.problems == []
+    assert changes.notes == [
+        f"Plan!A{find_row(load_workbook(io.BytesIO(exported()))['Plan'], 1, 'Title')}: the field "
+        "“Plan title” is not part of the workbook and was ignored."
+    ]
+    unchanged = diff.preview(country("JAM"), exported())
+    assert unchanged.notes == []  # the header row and the known fields are not notes

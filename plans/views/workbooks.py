@@ -138,9 +138,13 @@ def import_plan(request: HttpRequest, iso3: str) -> HttpResponse:
     visibility.check_country(request.user, country.pk)
     user, for_review = _importer(request, country)
     if request.method == "POST" and "token" in request.POST:
-        if for_review:
-            return _submit(request, country, user, request.POST["token"])
-        return _apply(request, country, user, request.POST["token"])
+        token = request.POST["token"]
+        found = kept_file(request, country.iso3, token)
+        if found is None:
+            messages.error(request, _("This preview has expired; upload the workbook again."))
+            return redirect("plan_import", iso3=country.iso3.lower())
+        send = _submit if for_review else _apply
+        return send(request, country, user, token, *found)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
         return render(
@@ -258,12 +262,14 @@ def forget(request: HttpRequest, token: str) -> None:
         (upload_dir() / token).unlink(missing_ok=True)
 
 
-def _apply(request: HttpRequest, country: Country, user: User, token: str) -> HttpResponse:
-    found = kept_file(request, country.iso3, token)
-    if found is None:
-        messages.error(request, _("This preview has expired; upload the workbook again."))
-        return redirect("plan_import", iso3=country.iso3.lower())
-    data, entry = found
+def _apply(
+    request: HttpRequest,
+    country: Country,
+    user: User,
+    token: str,
+    data: bytes,
+    entry: dict[str, Any],
+) -> HttpResponse:
     name = entry["name"]
     if DataVersion.current() != entry["version"]:
         forget(request, token)
@@ -304,13 +310,15 @@ def _apply(request: HttpRequest, country: Country, user: User, token: str) -> Ht
     return redirect(country)
 
 
-def _submit(request: HttpRequest, country: Country, user: User, token: str) -> HttpResponse:
+def _submit(
+    request: HttpRequest,
+    country: Country,
+    user: User,
+    token: str,
+    data: bytes,
+    entry: dict[str, Any],
+) -> HttpResponse:
     """A focal point's Apply: the preview's changes sent as submissions for review, all or none."""
-    found = kept_file(request, country.iso3, token)
-    if found is None:
-        messages.error(request, _("This preview has expired; upload the workbook again."))
-        return redirect("plan_import", iso3=country.iso3.lower())
-    data, entry = found
     name = entry["name"]
 
     def fresh(message: str, status: int) -> HttpResponse:

@@ -37,6 +37,15 @@ class Stale(Exception):
     """The data changed after the preview: nothing was written; preview the file again."""
 
 
+def lock_version(expected_version: int | None) -> None:
+    """Inside the write's transaction: hold the data version until it commits, and refuse (Stale)
+    if it is no longer the one the preview was made at. ``None``: no preview to compare with."""
+    if expected_version is not None:
+        locked = DataVersion.objects.select_for_update().filter(pk=1).first()
+        if (locked.number if locked else 0) != expected_version:
+            raise Stale
+
+
 class ApplyFailed(Exception):
     """A write was refused (validation or a conflict); the transaction was rolled back."""
 
@@ -49,10 +58,7 @@ def apply_changes(
         raise ApplyFailed(_("The file has errors; nothing was written."))
     try:
         with transaction.atomic():
-            if expected_version is not None:
-                locked = DataVersion.objects.select_for_update().filter(pk=1).first()
-                if (locked.number if locked else 0) != expected_version:
-                    raise Stale
+            lock_version(expected_version)
             return _write(changes, services, by=by, via=via)
     except Stale:
         raise

@@ -347,11 +347,20 @@ def _bad_cell(out: Workbook, name: str, cell: Any) -> bool:
 
 def _read_plan(sheet: Any, out: Workbook) -> None:
     labels = by_name((f.label, f) for f in schema.PLAN_FIELDS)
+    header = by_name([(schema.PLAN_HEADERS[0], None)])
     for row in _cells(sheet, schema.PLAN):
-        if len(row) < 1 or row[0].value is None:
+        if len(row) < 1 or row[0].value is None or _key(row[0].value) in header:
             continue
         found, _languages = labels.get(_key(row[0].value), (None, None))
         if found is None:
+            if len(row) > 1 and getattr(row[1], "value", None) not in (None, ""):
+                out.notes.append(
+                    _(
+                        "%(sheet)s!A%(row)s: the field “%(label)s” is not part of the workbook and "
+                        "was ignored."
+                    )
+                    % {"sheet": schema.PLAN, "row": row[0].row, "label": _text(row[0].value)}
+                )
             continue
         cell = row[1] if len(row) > 1 else None
         coordinate = f"B{row[0].row}"

@@ -20,9 +20,8 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl.styles import Alignment, Font
 
 from plans import services
-from plans.models import DataVersion
 from plans.workbooks import diff, export, read, schema
-from plans.workbooks.apply import ApplyFailed, Stale, _describe
+from plans.workbooks.apply import ApplyFailed, Stale, _describe, lock_version
 from roadmap.models import Goal, Indicator, Target, dotted_code_validator, natural_sort_key
 
 TARGETS = "Targets"
@@ -241,10 +240,7 @@ def apply_reference(
     goals = {g.number: g for g in Goal.objects.all()}
     try:
         with transaction.atomic():
-            if expected_version is not None:
-                locked = DataVersion.objects.select_for_update().filter(pk=1).first()
-                if (locked.number if locked else 0) != expected_version:
-                    raise Stale
+            lock_version(expected_version)
             for change in changes.changes:
                 values = {k: new for k, (_old, new) in change.fields.items()}
                 if "goal" in values:

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans import services
-from plans.models import Action, DataVersion, IndicatorTarget, Milestone
+from plans.models import Action, IndicatorTarget, Milestone
 from plans.workbooks import diff
-from plans.workbooks.apply import ApplyFailed, Stale, _describe, _of
+from plans.workbooks.apply import ApplyFailed, Stale, _describe, _of, lock_version
 from plans.workbooks.read import Problem
 from reporting.models import Kind
 
@@ -111,10 +111,7 @@ def submit_changes(
         raise ApplyFailed(_("The file has errors; nothing was sent."))
     try:
         with transaction.atomic():
-            if expected_version is not None:
-                locked = DataVersion.objects.select_for_update().filter(pk=1).first()
-                if (locked.number if locked else 0) != expected_version:
-                    raise Stale
+            lock_version(expected_version)
             return _send(changes, by=by, source=source, today=today or timezone.localdate())
     except Stale:
         raise
