@@ -36,6 +36,18 @@ def _empty_cache() -> None:
         each.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the site's default language. The test client runs a request in the test's
+    own thread, and LocaleMiddleware leaves that request's language active after it (as it does in a
+    server's worker until the next request), so a test that asked for Spanish would otherwise hand
+    Spanish to whichever test the process runs next."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def partner(db: None) -> User:
     return make_partner()
