@@ -231,7 +231,9 @@ def violations(page: Any) -> list[str]:
     return found
 
 
-def check(page: Any, url: str, spec: Page, where: str, problems: list[str]) -> int:
+def check(
+    page: Any, url: str, spec: Page, where: str, problems: list[str], times: list[tuple[str, float]]
+) -> int:
     """Both screens from one load: the phone's layout is CSS, applied on resize (charts reflow too)."""
     started = time.monotonic()
     page.set_viewport_size(VIEWPORTS["desktop"])
@@ -249,18 +251,15 @@ def check(page: Any, url: str, spec: Page, where: str, problems: list[str]) -> i
             arg=spec.charts,
             timeout=30_000,
         )
-    TIMES.append((f"{where} · load", time.monotonic() - started))
+    times.append((f"{where} · load", time.monotonic() - started))
     for screen, viewport in VIEWPORTS.items():
         started = time.monotonic()
         page.set_viewport_size(viewport)
         if spec.charts and screen != "desktop":
             page.wait_for_timeout(300)  # Plotly's responsive redraw
         problems.extend(f"{where} · {screen}: {v}" for v in violations(page))
-        TIMES.append((f"{where} · {screen} · axe", time.monotonic() - started))
+        times.append((f"{where} · {screen} · axe", time.monotonic() - started))
     return len(VIEWPORTS)
-
-
-TIMES: list[tuple[str, float]] = []
 
 
 def new_context(browser: Any, base_url: str, language: str, session: str = "") -> Any:
@@ -281,6 +280,7 @@ def test_every_page_role_and_screen_passes_axe(live_server: Any, language: str) 
     # The reporting cycle of the demonstration: focal's submissions, some awaiting review, one returned.
     reporting_demo.load(DEMO_AS_OF, make_impacs("reviewer"))
     problems: list[str] = []
+    times: list[tuple[str, float]] = []
     checked = 0
     started = time.monotonic()
     base = live_server.url
@@ -302,16 +302,16 @@ def test_every_page_role_and_screen_passes_axe(live_server: Any, language: str) 
                 context = contexts[role]
             page = context.new_page()
             where = f"{spec.name} · {role} · {language}"
-            checked += check(page, base + spec.path(), spec, where, problems)
+            checked += check(page, base + spec.path(), spec, where, problems, times)
             page.close()
             if spec.session:
                 context.close()
     elapsed = time.monotonic() - started
-    loading = sum(seconds for what, seconds in TIMES if what.endswith("load"))
+    loading = sum(seconds for what, seconds in times if what.endswith("load"))
     print(
         f"axe ({language}): {checked} page checks in {elapsed:.0f} s "
         f"({loading:.0f} s loading pages, {elapsed - loading:.0f} s in axe and set-up); slowest:"
     )
-    for what, seconds in sorted(TIMES, key=lambda t: -t[1])[:8]:
+    for what, seconds in sorted(times, key=lambda t: -t[1])[:8]:
         print(f"  {seconds:5.1f} s  {what}")
     assert not problems, "\n".join(problems)
