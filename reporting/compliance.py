@@ -1,6 +1,8 @@
 """Who has reported in a cycle: the figures of /reporting/, after DHIS2's reporting-rate definitions.
 
 A fixed number of queries whatever the size of the data; the arithmetic is plain Python on their rows.
+Their cost still grows with the data (every status entry is aggregated), so the page keeps them in the
+fragment cache (plans/caching.py) under a key that moves with everything they read: ``cached_for``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plans import visibility
+from plans.caching import cached_fragment
 from plans.choices import Status
 from plans.models import Action, IndicatorTarget, IndicatorValue, StatusUpdate
-from reporting.models import REPORTED, Kind, ReportingCycle, State, Submission
+from reporting.models import REPORTED, Kind, ReportingCycle, State, Submission, Transition
 from roadmap.models import Country
 
 STALE_AFTER = dt.timedelta(days=365)
@@ -202,6 +207,32 @@ def cycle_compliance(
     ):
         rows[country_id].last_report = _later(rows[country_id].last_report, at)
     return list(rows.values())
+
+
+def cached_for(request: HttpRequest, cycle: ReportingCycle) -> list[CountryCompliance]:
+    """The cycle's figures for what this reader may see, from the fragment cache when nothing they read
+    has changed.
+
+    The fragment key holds the data version (every approved change, plan and status entry bumps it), the
+    date (stale actions), the language and the reader's scope. Submissions and cycles do not bump the data
+    version (they change no plan figure), so the key adds what moves with them: every step of a submission
+    (submit, resubmit, approve, return, withdraw) records a Transition, so the newest one's id; and the
+    cycle's own dates, KPI year and closing, which an administrator may edit."""
+    newest_step = Transition.objects.order_by("-pk").values_list("pk", flat=True).first()
+    parts = [
+        str(cycle.pk),
+        cycle.opens_on.isoformat(),
+        cycle.due_on.isoformat(),
+        str(cycle.kpi_year),
+        cycle.closed_at.isoformat() if cycle.closed_at else "open",
+        str(newest_step or 0),
+    ]
+    return cached_fragment(
+        "reporting-compliance",
+        request,
+        lambda: cycle_compliance(cycle, visibility.visible_country_ids(request.user)),
+        parts=parts,
+    )
 
 
 def reported_action_ids(cycle: ReportingCycle, action_ids: Iterable[int]) -> set[int]:

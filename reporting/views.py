@@ -544,7 +544,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "cycle_form": CycleForm(),
     }
     if cycle is not None:
-        rows = compliance.cycle_compliance(cycle, visibility.visible_country_ids(request.user))
+        rows = compliance.cached_for(request, cycle)
         table = ComplianceTable(rows)
         RequestConfig(request, paginate=False).configure(table)
         export = request.GET.get("export")

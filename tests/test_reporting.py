@@ -19,7 +19,7 @@ from plans import services
 from plans.choices import Status
 from plans.models import Action
 from preferences.models import remember_language
-from reporting import notifications
+from reporting import compliance, notifications
 from reporting.models import TRANSITIONS, Event, Notification, State, Submission
 from tests.builders import make_action, make_cycle, make_focal_point, make_impacs, make_plan
 from tests.updates_support import make_site
@@ -384,6 +384,71 @@ def test_the_reporting_pages_cost_the_same_queries_with_ten_times_the_data(
     small = counts()
     grow(20)
     assert counts() == small
+
+
+def _figures(client: Client) -> dict[str, tuple[int, ...]]:
+    """Per country on /reporting/: expected, submitted, on time, approved, returned, awaiting."""
+    response = client.get("/reporting/")
+    assert response.status_code == 200
+    return {
+        row.country.iso3: (
+            row.expected,
+            row.submitted,
+            row.on_time,
+            row.approved,
+            row.returned,
+            row.awaiting,
+        )
+        for row in response.context["rows"]
+    }
+
+
+def test_the_cached_figures_follow_every_step_of_a_submission_and_an_edit_of_the_cycle(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    cycle = make_cycle(impacs)
+    action = make_action(make_plan("JAM"))
+    make_action(make_plan("BRB"))
+    client = Client()
+    client.force_login(impacs)
+    with mock.patch(
+        "reporting.compliance.cycle_compliance", wraps=compliance.cycle_compliance
+    ) as computed:
+        assert _figures(client)["JAM"] == (1, 0, 0, 0, 0, 0)
+        assert _figures(client)["JAM"] == (1, 0, 0, 0, 0, 0)
+        assert computed.call_count == 1  # the second view came from the cache
+
+        submission = _submit(action, focal)
+        assert _figures(client)["JAM"] == (1, 1, 1, 0, 0, 1)
+        services.return_submission(submission=submission, by=impacs, comment="Add evidence.")
+        assert _figures(client)["JAM"] == (1, 1, 1, 0, 1, 0)
+        services.resubmit_submission(submission=submission, by=focal, note="With evidence.")
+        assert _figures(client)["JAM"] == (1, 1, 1, 0, 0, 1)
+        # An administrator moves the due date before the day it was submitted: no longer on time.
+        cycle.due_on = dt.date(2026, 10, 15)
+        cycle.save()
+        assert _figures(client)["JAM"] == (1, 1, 0, 0, 0, 1)
+        services.approve_submission(submission=submission, by=impacs)
+        assert _figures(client)["JAM"] == (1, 1, 0, 1, 0, 0)
+        assert computed.call_count == 6
+        assert _figures(client)["BRB"] == (1, 0, 0, 0, 0, 0)
+        assert computed.call_count == 6
+
+
+def test_a_focal_point_and_impacs_staff_never_share_cached_figures(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    make_cycle(impacs)
+    make_action(make_plan("JAM"))
+    make_action(make_plan("BRB"))
+    focal_client, staff_client = Client(), Client()
+    focal_client.force_login(focal)
+    staff_client.force_login(impacs)
+    assert list(_figures(focal_client)) == ["JAM"]
+    assert sorted(_figures(staff_client)) == ["BRB", "JAM"]
+    assert list(_figures(focal_client)) == ["JAM"]
 
 
 def test_a_refused_report_answers_400_with_the_message_and_keeps_what_was_typed(
