@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -293,7 +294,12 @@ def country_report(request: HttpRequest, iso3: str) -> HttpResponse:
         if chosen:
             messages.success(
                 request,
-                _("“No change since the last report” sent for %(n)s actions.") % {"n": len(chosen)},
+                ngettext(
+                    "“No change since the last report” sent for %(n)s action.",
+                    "“No change since the last report” sent for %(n)s actions.",
+                    len(chosen),
+                )
+                % {"n": len(chosen)},
             )
         else:
             messages.info(request, _("Every action shown is already reported in this cycle."))
@@ -372,7 +378,11 @@ def approve_many(request: HttpRequest) -> HttpResponse:
             )
             refused.append(f"#{submission.pk}: {detail}")
     if approved:
-        messages.success(request, _("%(n)s submissions approved.") % {"n": approved})
+        messages.success(
+            request,
+            ngettext("%(n)s submission approved.", "%(n)s submissions approved.", approved)
+            % {"n": approved},
+        )
     if refused:
         messages.error(
             request,

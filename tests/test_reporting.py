@@ -403,6 +403,31 @@ def _figures(client: Client) -> dict[str, tuple[int, ...]]:
     }
 
 
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en-gb", "1 submission approved.", "2 submissions approved."),
+        ("es", "1 envío aprobado.", "2 envíos aprobados."),
+        ("fr", "1 soumission approuvée.", "2 soumissions approuvées."),
+    ],
+)
+def test_approving_from_the_queue_says_how_many_in_the_right_number(
+    people: tuple[User, User], language: str, one: str, two: str
+) -> None:
+    impacs, focal = people
+    plan = make_plan("JAM")
+    subs = [_submit(make_action(plan), focal) for _ in range(3)]
+    client = Client(headers={"accept-language": language})
+    client.force_login(impacs)
+    said = []
+    for chosen in (subs[:1], subs[1:]):
+        response = client.post(
+            "/reporting/review/approve/", {"submission": [s.pk for s in chosen]}, follow=True
+        )
+        said.append([str(m) for m in response.context["messages"]])
+    assert said == [[one], [two]]
+
+
 def test_the_cached_figures_follow_every_step_of_a_submission_and_an_edit_of_the_cycle(
     people: tuple[User, User],
 ) -> None:
