@@ -50,6 +50,7 @@ review_required = permission_required(services.REVIEW_PERMISSION, raise_exceptio
 submit_required = permission_required(services.SUBMIT_PERMISSION, raise_exception=True)
 QUEUE_LIMIT = 200  # rows on the review queue's page; the count says how many more wait
 HISTORY_ROWS = 5
+LARGEST_ID = 2**63 - 1  # a 64-bit signed primary key
 INVALID = 400
 
 
@@ -366,7 +367,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def approve_many(request: HttpRequest) -> HttpResponse:
     ids = [int(x) for x in request.POST.getlist("submission") if x.isdigit()]
     approved, refused = 0, []
-    for submission in Submission.objects.filter(pk__in=ids).order_by("submitted_at", "pk"):
+    # An id past the database's largest integer cannot exist (and SQLite would fail on it): not found.
+    in_range = [pk for pk in ids if pk <= LARGEST_ID]
+    chosen = list(Submission.objects.filter(pk__in=in_range).order_by("submitted_at", "pk"))
+    for submission in chosen:
         try:
             services.approve_submission(submission=submission, by=_me(request))
             approved += 1
@@ -388,6 +392,13 @@ def approve_many(request: HttpRequest) -> HttpResponse:
             request,
             _("Not approved, because the action changed since (open each to decide): %(list)s")
             % {"list": " · ".join(refused)},
+        )
+    missing = sorted(set(ids) - {submission.pk for submission in chosen})
+    if missing:
+        messages.error(
+            request,
+            _("Not approved: there is no submission %(list)s.")
+            % {"list": ", ".join(f"#{pk}" for pk in missing)},
         )
     if not ids:
         messages.info(request, _("Tick the submissions to approve first."))

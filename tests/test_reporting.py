@@ -428,6 +428,26 @@ def test_approving_from_the_queue_says_how_many_in_the_right_number(
     assert said == [[one], [two]]
 
 
+def test_approving_what_does_not_exist_is_refused_by_number_and_approves_the_rest(
+    people: tuple[User, User],
+) -> None:
+    impacs, focal = people
+    real = _submit(make_action(make_plan("JAM")), focal)
+    client = Client()
+    client.force_login(impacs)
+    response = client.post(
+        "/reporting/review/approve/",
+        {"submission": [str(real.pk), "999999", "9" * 30, "abc", ""]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 submission approved.",
+        f"Not approved: there is no submission #999999, #{'9' * 30}.",
+    ]
+    assert Submission.objects.get(pk=real.pk).state == State.APPROVED
+
+
 def test_the_cached_figures_follow_every_step_of_a_submission_and_an_edit_of_the_cycle(
     people: tuple[User, User],
 ) -> None:
