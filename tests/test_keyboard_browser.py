@@ -91,8 +91,11 @@ def test_a_keyboard_user_does_every_task_with_a_visible_focus(live_server: Any) 
         tab_to(page, "#language-select")
         page.keyboard.type("Espa")
         tab_to(page, ".language-menu button")
-        page.keyboard.press("Enter")
-        page.wait_for_function("document.documentElement.lang === 'es'")
+        # Waited for as a navigation, not by polling an expression: a string polled while the page is
+        # replaced can be evaluated in the new page, whose policy refuses eval (a console error).
+        with page.expect_navigation(url=live_server.url + "/countries/jam/"):
+            page.keyboard.press("Enter")
+        assert page.evaluate("document.documentElement.lang") == "es"
         assert page.url == live_server.url + "/countries/jam/"
         assert "Acciones por objetivo" in page.inner_text("#actions-heading")
         assert errors == []
